@@ -1,0 +1,23 @@
+"""keras-ae: the autoencoder model zoo for Keras 3 and TensorFlow."""
+
+import keras as _keras
+
+if _keras.backend.backend() != "tensorflow":
+    raise ImportError(
+        "keras_ae runs on the TensorFlow backend. Set KERAS_BACKEND=tensorflow. "
+        f"Received: backend={_keras.backend.backend()!r}"
+    )
+
+from keras_ae import blocks, losses, models  # noqa: E402
+from keras_ae.models import (  # noqa: E402
+    FAMILIES,
+    Autoencoder,
+    ContractiveAutoencoder,
+    ConvAutoencoder,
+    DenoisingAutoencoder,
+    DenseAutoencoder,
+    SparseAutoencoder,
+    get_family,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,153 @@
+"""Shared network blocks: dense stacks and Conv2D / Conv2DTranspose stacks.
+
+Every family builds its encoder and decoder from these, so an architecture is
+written once and each family only adds its objective.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import keras
+from keras import layers
+
+from keras_ae.validation import check_positive_int, check_shape
+
+
+def dense_stack(x, units: Sequence[int], activation, name: str):
+    """Applies `Dense(u, activation)` for each `u` in `units` to `x`."""
+    for i, u in enumerate(units):
+        x = layers.Dense(u, activation=activation, name=f"{name}_dense_{i}")(x)
+    return x
+
+
+def conv_down_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str):
+    """Halves the resolution once per entry of `filters` (stride-2 Conv2D)."""
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(
+            f, kernel_size, strides=2, padding="same", activation=activation,
+            name=f"{name}_conv_{i}",
+        )(x)
+    return x
+
+
+def conv_up_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str):
+    """Doubles the resolution once per entry of `filters` (stride-2 Conv2DTranspose)."""
+    for i, f in enumerate(filters):
+        x = layers.Conv2DTranspose(
+            f, kernel_size, strides=2, padding="same", activation=activation,
+            name=f"{name}_deconv_{i}",
+        )(x)
+    return x
+
+
+def dense_networks(
+    input_shape: Sequence[int],
+    latent_dim: int,
+    units: Sequence[int] = (512, 256),
+    activation: str = "relu",
+    latent_activation: str | None = None,
+    output_activation: str | None = "sigmoid",
+) -> tuple[keras.Model, keras.Model]:
+    """An MLP encoder and its mirrored decoder.
+
+    Inputs of any shape are flattened; the decoder reshapes back, so the pair
+    reconstructs images as well as vectors.
+
+    Args:
+        input_shape: shape of one example, without the batch axis.
+        latent_dim: size of the code.
+        units: hidden widths of the encoder; the decoder uses them reversed.
+            Empty gives the one-layer autoencoder of the classic papers.
+        activation: activation of the hidden layers.
+        latent_activation: activation of the code layer (None = linear).
+        output_activation: activation of the reconstruction ("sigmoid" for
+            data in [0, 1], None for unbounded data).
+    """
+    input_shape = check_shape(input_shape, "input_shape")
+    check_positive_int(latent_dim, "latent_dim")
+    units = [check_positive_int(u, "units") for u in units]
+
+    inputs = keras.Input(input_shape, name="x")
+    h = layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    h = dense_stack(h, units, activation, name="encoder")
+    code = layers.Dense(latent_dim, activation=latent_activation, name="code")(h)
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    z = keras.Input((latent_dim,), name="z")
+    h = dense_stack(z, units[::-1], activation, name="decoder")
+    h = layers.Dense(math.prod(input_shape), activation=output_activation, name="output")(h)
+    if len(input_shape) > 1:
+        h = layers.Reshape(input_shape, name="reshape")(h)
+    decoder = keras.Model(z, h, name="decoder")
+    return encoder, decoder
+
+
+def conv_networks(
+    input_shape: Sequence[int],
+    latent_dim: int,
+    filters: Sequence[int] = (32, 64),
+    kernel_size: int = 3,
+    dense_units: Sequence[int] = (),
+    activation: str = "relu",
+    latent_activation: str | None = None,
+    output_activation: str | None = "sigmoid",
+) -> tuple[keras.Model, keras.Model]:
+    """A Conv2D down-sampling encoder and its Conv2DTranspose mirror.
+
+    Each entry of `filters` is one stride-2 stage. Images whose sides are not
+    a multiple of `2 ** len(filters)` are zero-padded on the way in and
+    cropped on the way out, so any image size works.
+
+    Args:
+        input_shape: `(height, width, channels)`.
+        latent_dim: size of the code.
+        filters: channels of each down-sampling stage; the decoder mirrors them.
+        kernel_size: side of every convolution kernel.
+        dense_units: hidden dense widths between the feature map and the code.
+        activation: activation of the hidden layers.
+        latent_activation: activation of the code layer (None = linear).
+        output_activation: activation of the reconstruction.
+    """
+    input_shape = check_shape(input_shape, "input_shape", rank=3)
+    check_positive_int(latent_dim, "latent_dim")
+    check_positive_int(kernel_size, "kernel_size")
+    filters = [check_positive_int(f, "filters") for f in filters]
+    if not filters:
+        raise ValueError(f"`filters` needs at least one stage. Received: filters={filters}")
+    dense_units = [check_positive_int(u, "dense_units") for u in dense_units]
+
+    height, width, channels = input_shape
+    factor = 2 ** len(filters)
+    pad_h, pad_w = (-height) % factor, (-width) % factor
+    padding = ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2))
+    feature_shape = ((height + pad_h) // factor, (width + pad_w) // factor, filters[-1])
+
+    inputs = keras.Input(input_shape, name="x")
+    h = inputs
+    if pad_h or pad_w:
+        h = layers.ZeroPadding2D(padding, name="pad")(h)
+    h = conv_down_stack(h, filters, kernel_size, activation, name="encoder")
+    h = layers.Flatten(name="flatten")(h)
+    h = dense_stack(h, dense_units, activation, name="encoder")
+    code = layers.Dense(latent_dim, activation=latent_activation, name="code")(h)
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    z = keras.Input((latent_dim,), name="z")
+    h = dense_stack(z, dense_units[::-1], activation, name="decoder")
+    h = layers.Dense(math.prod(feature_shape), activation=activation, name="decoder_project")(h)
+    h = layers.Reshape(feature_shape, name="reshape")(h)
+    h = conv_up_stack(h, filters[::-1], kernel_size, activation, name="decoder")
+    h = layers.Conv2D(
+        channels, kernel_size, padding="same", activation=output_activation, name="output"
+    )(h)
+    if pad_h or pad_w:
+        h = layers.Cropping2D(padding, name="crop")(h)
+    decoder = keras.Model(z, h, name="decoder")
+    return encoder, decoder
+
+
+# The architectures a family can be built on from plain arguments (the CLI and
+# `Autoencoder.from_spec` use this); a new architecture adds one line here.
+ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks}

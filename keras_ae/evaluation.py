@@ -1,0 +1,91 @@
+"""Reconstruction metrics of a model and of the PCA baseline at the same code
+size, computed batch by batch on arrays scaled to [0, 1]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keras_ae.validation import check_batch, check_positive_int
+
+
+def _as_unit_float(x: np.ndarray) -> np.ndarray:
+    """uint8 images to float32 in [0, 1]; float arrays are taken as they are."""
+    if x.dtype == np.uint8:
+        return x.astype("float32") / 255.0
+    return np.asarray(x, dtype="float32")
+
+
+def reconstruction_report(x: np.ndarray, reconstruction: np.ndarray) -> dict[str, float]:
+    """Error figures of `reconstruction` against `x` (both in [0, 1]).
+
+    - `sse_per_image`: squared error summed over each example's values, mean
+      over examples (for MNIST, the figure the deep-autoencoder papers quote);
+    - `mse_per_value`: the same divided by the values per example;
+    - `psnr_db`: mean over examples of 10 log10(1 / per-example MSE).
+    """
+    x = np.asarray(x, dtype="float64").reshape(len(x), -1)
+    r = np.asarray(reconstruction, dtype="float64").reshape(len(x), -1)
+    sse = np.sum((x - r) ** 2, axis=1)
+    mse = sse / x.shape[1]
+    psnr = 10.0 * np.log10(1.0 / np.maximum(mse, 1e-12))
+    return {
+        "sse_per_image": float(np.mean(sse)),
+        "mse_per_value": float(np.mean(mse)),
+        "psnr_db": float(np.mean(psnr)),
+        "examples": int(len(x)),
+    }
+
+
+def evaluate_model(model, x: np.ndarray, batch_size: int = 500) -> dict[str, float]:
+    """Reconstruction report of an autoencoder on `x` (uint8 or [0, 1] floats)."""
+    x = check_batch(_as_unit_float(x), model.data_shape, "x")
+    return reconstruction_report(x, model.reconstruct(x, batch_size=batch_size))
+
+
+class PCA:
+    """Principal component analysis by eigendecomposition of the covariance.
+
+    Enough for the linear baseline (no scikit-learn dependency); computed in
+    float64 so that 784- or 3072-dimensional covariances are accurate.
+
+    Args:
+        n_components: number of principal directions kept.
+    """
+
+    def __init__(self, n_components: int):
+        self.n_components = check_positive_int(n_components, "n_components")
+
+    def fit(self, x: np.ndarray, batch_size: int = 10_000) -> "PCA":
+        x = _as_unit_float(x).reshape(len(x), -1)
+        if self.n_components > x.shape[1]:
+            raise ValueError(
+                f"`n_components` must be at most the data's {x.shape[1]} dimensions. "
+                f"Received: n_components={self.n_components}"
+            )
+        self.mean_ = x.mean(axis=0, dtype="float64")
+        covariance = np.zeros((x.shape[1], x.shape[1]))
+        for start in range(0, len(x), batch_size):
+            centred = x[start : start + batch_size] - self.mean_
+            covariance += centred.T @ centred
+        covariance /= max(len(x) - 1, 1)
+        eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+        order = np.argsort(eigenvalues)[::-1][: self.n_components]
+        self.components_ = eigenvectors[:, order].T
+        self.explained_variance_ = eigenvalues[order]
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        x = _as_unit_float(x).reshape(len(x), -1)
+        return (x - self.mean_) @ self.components_.T
+
+    def inverse_transform(self, codes: np.ndarray) -> np.ndarray:
+        return codes @ self.components_ + self.mean_
+
+
+def pca_baseline(x_train: np.ndarray, x_test: np.ndarray, n_components: int) -> dict[str, float]:
+    """Reconstruction report of PCA fitted on `x_train` with `n_components`
+    directions, on `x_test`."""
+    pca = PCA(n_components).fit(x_train)
+    x_test = _as_unit_float(x_test)
+    reconstruction = pca.inverse_transform(pca.transform(x_test))
+    return {"n_components": n_components, **reconstruction_report(x_test, reconstruction)}

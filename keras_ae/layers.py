@@ -1,0 +1,88 @@
+"""Layers shared by the families: the training-time input corruption of the
+denoising autoencoder."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from keras_ae.validation import check_choice, check_fraction, check_non_negative
+
+NOISE_KINDS = ("gaussian", "salt_and_pepper", "masking")
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class Corruption(layers.Layer):
+    """Corrupts its input when `training=True`; the identity otherwise.
+
+    Args:
+        kind: `"gaussian"` (additive noise of standard deviation `level`),
+            `"salt_and_pepper"` (a fraction `level` of values set to the low
+            or high end of `value_range`, half each on average) or
+            `"masking"` (a fraction `level` of values set to zero, the
+            dropout-style corruption of Vincent et al.).
+        level: the standard deviation or the fraction, as above.
+        value_range: `(low, high)` of the data. Gaussian noise is clipped to
+            it; salt and pepper use its ends. None leaves Gaussian noise
+            unclipped (salt and pepper then needs one).
+        seed: seed of the layer's `SeedGenerator`; its state is saved with
+            the model, so a resumed run draws the noise it would have drawn.
+    """
+
+    def __init__(self, kind="gaussian", level=0.3, value_range=(0.0, 1.0), seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.kind = check_choice(kind, NOISE_KINDS, "noise")
+        if kind == "gaussian":
+            self.level = check_non_negative(level, "noise_level")
+        else:
+            self.level = check_fraction(level, "noise_level")
+        if value_range is not None:
+            value_range = tuple(float(v) for v in value_range)
+            if len(value_range) != 2 or not value_range[0] < value_range[1]:
+                raise ValueError(
+                    f"`value_range` must be (low, high) with low < high. Received: value_range={value_range!r}"
+                )
+        elif kind == "salt_and_pepper":
+            raise ValueError("Salt-and-pepper noise needs the data's range. Received: value_range=None")
+        self.value_range = value_range
+        # A drawn seed is kept in the config, so a reloaded model draws from
+        # the same stream (reproducible under keras.utils.set_random_seed).
+        self.seed = int(np.random.randint(0, 2**31 - 1)) if seed is None else seed
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        # No weights to create; the seed state exists already.
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training or self.level == 0:
+            return inputs
+        shape = ops.shape(inputs)
+        if self.kind == "gaussian":
+            noisy = inputs + self.level * keras.random.normal(shape, seed=self.seed_generator, dtype=inputs.dtype)
+            return noisy if self.value_range is None else ops.clip(noisy, *self.value_range)
+        hit = keras.random.uniform(shape, seed=self.seed_generator, dtype=inputs.dtype) < self.level
+        if self.kind == "masking":
+            return ops.where(hit, ops.zeros_like(inputs), inputs)
+        salt = keras.random.uniform(shape, seed=self.seed_generator, dtype=inputs.dtype) < 0.5
+        low, high = self.value_range
+        flipped = ops.where(salt, ops.full_like(inputs, high), ops.full_like(inputs, low))
+        return ops.where(hit, flipped, inputs)
+
+    # Keras does not save seed-generator state; saving it makes a resumed
+    # run draw the noise the uninterrupted run would have drawn.
+    def save_own_variables(self, store):
+        store["seed_state"] = keras.ops.convert_to_numpy(self.seed_generator.state.value)
+
+    def load_own_variables(self, store):
+        if "seed_state" in store:
+            self.seed_generator.state.assign(store["seed_state"][...])
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {"kind": self.kind, "level": self.level, "value_range": self.value_range, "seed": self.seed}
+        )
+        return config

@@ -1,0 +1,66 @@
+"""The convolutional autoencoder: stride-2 Conv2D stages down to a code and
+Conv2DTranspose stages back up."""
+
+from __future__ import annotations
+
+from keras_ae.blocks import conv_networks
+from keras_ae.models.base import Autoencoder, register_family
+
+
+@register_family("conv")
+class ConvAutoencoder(Autoencoder):
+    """Convolutional autoencoder for images of any size.
+
+    Args:
+        input_shape: `(height, width, channels)`.
+        latent_dim: size of the code.
+        filters: channels of each stride-2 stage, mirrored by the decoder.
+        kernel_size: side of every kernel.
+        dense_units: dense widths between the feature map and the code.
+        activation: hidden activation.
+        latent_activation: code activation (None = linear).
+        output_activation: reconstruction activation.
+        reconstruction_loss: `"mse"` or `"bce"` (see `keras_ae.losses`).
+
+    Example:
+
+    ```python
+    model = keras_ae.models.ConvAutoencoder((28, 28, 1), latent_dim=30)
+    model.compile(optimizer="adam")
+    model.fit(x_train, epochs=10, batch_size=128)
+    ```
+    """
+
+    default_architecture = "conv"
+    owns_networks = True
+
+    def __init__(
+        self,
+        input_shape,
+        latent_dim,
+        filters=(32, 64),
+        kernel_size=3,
+        dense_units=(),
+        activation="relu",
+        latent_activation=None,
+        output_activation="sigmoid",
+        reconstruction_loss="mse",
+        **kwargs,
+    ):
+        # === Networks ===
+        encoder, decoder = conv_networks(
+            input_shape, latent_dim, filters, kernel_size, dense_units,
+            activation, latent_activation, output_activation,
+        )
+        super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
+        # === Config ===
+        self.architecture_args = {
+            "input_shape": tuple(input_shape),
+            "latent_dim": latent_dim,
+            "filters": tuple(filters),
+            "kernel_size": kernel_size,
+            "dense_units": tuple(dense_units),
+            "activation": activation,
+            "latent_activation": latent_activation,
+            "output_activation": output_activation,
+        }

@@ -1,0 +1,184 @@
+"""The main job as a library call: train a family on a data set, evaluate it
+against PCA at the same code size, and write the run's folder."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import keras_ae
+from keras_ae import datasets, evaluation, plotting
+from keras_ae.blocks import ARCHITECTURES
+from keras_ae.models import get_family
+from keras_ae.outputs import check_output_dir, staged_output
+from keras_ae.validation import check_choice, check_positive_int
+
+# Constructor arguments that a run sets itself, never through `options`.
+_RESERVED = {"self", "encoder", "decoder", "input_shape", "latent_dim", "kwargs"}
+
+
+def _parameters(function) -> list[str]:
+    return [name for name in inspect.signature(function).parameters if name not in _RESERVED]
+
+
+def split_options(family_cls, architecture: str, options: dict) -> tuple[dict, dict]:
+    """Routes `options` to the family's constructor or to the architecture
+    builder by name, refusing names that neither takes."""
+    family_names = _parameters(family_cls.__init__)
+    network_names = [] if family_cls.owns_networks else _parameters(ARCHITECTURES[architecture])
+    unknown = sorted(set(options) - set(family_names) - set(network_names))
+    if unknown:
+        raise ValueError(
+            f"Unknown option {unknown[0]!r} for family {family_cls.family!r} on the "
+            f"{architecture!r} architecture. Options: {', '.join(family_names + network_names)}. "
+            f"Received: options={options!r}"
+        )
+    family_options = {k: v for k, v in options.items() if k in family_names}
+    network_options = {k: v for k, v in options.items() if k not in family_names}
+    return family_options, network_options
+
+
+def versions() -> dict[str, str]:
+    return {"keras_ae": keras_ae.__version__, "keras": keras.__version__, "tensorflow": tf.__version__}
+
+
+def train(
+    family: str,
+    dataset: str = "mnist_sample",
+    *,
+    epochs: int = 5,
+    batch_size: int = 128,
+    latent_dim: int = 32,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    architecture: str | None = None,
+    options: dict | None = None,
+    data_dir: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    verbose: int | str = "auto",
+) -> dict:
+    """Trains `family` on `dataset` and returns the metrics.
+
+    With `out`, also writes `model.keras`, `history.json`, `metrics.json` and
+    `reconstructions.png` there, all or nothing.
+
+    Args:
+        family: a name from `keras_ae.FAMILIES`.
+        dataset: a name from `keras_ae.datasets.DATASETS`.
+        epochs, batch_size, latent_dim, learning_rate: the usual.
+        seed: seeds weights, shuffling and noise (`keras.utils.set_random_seed`).
+        architecture: `"dense"` or `"conv"` (the family's default if None).
+        options: the family's or the architecture's keyword arguments.
+        data_dir: folder with the data set's files (see `keras_ae.datasets`).
+        out: the run's folder.
+        overwrite: replace a non-empty `out`.
+        verbose: Keras's `fit` verbosity; "auto" shows progress bars on a
+            terminal and one line per epoch otherwise.
+    """
+    family_cls = get_family(family)
+    check_choice(dataset, datasets.DATASETS, "dataset")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    architecture = check_choice(architecture or family_cls.default_architecture, ARCHITECTURES, "architecture")
+    family_options, network_options = split_options(family_cls, architecture, dict(options or {}))
+    if out is not None:
+        check_output_dir(out, overwrite)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
+
+    keras.utils.set_random_seed(seed)
+    train_ds, test_ds, arrays = datasets.load(dataset, batch_size=batch_size, seed=seed, data_dir=data_dir)
+    input_shape = arrays.x_train.shape[1:]
+    model = family_cls.from_spec(
+        input_shape, latent_dim, architecture=architecture,
+        architecture_options=network_options, **family_options,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+
+    started = time.perf_counter()
+    history = model.fit(
+        train_ds, epochs=epochs, validation_data=test_ds, verbose=verbose,
+        callbacks=[keras.callbacks.TerminateOnNaN()],
+    )
+    train_seconds = time.perf_counter() - started
+    if not np.isfinite(history.history["loss"][-1]):
+        raise ValueError(
+            f"Training diverged (the loss became NaN or infinite). Lower the learning "
+            f"rate. Received: learning_rate={learning_rate}"
+        )
+
+    metrics = {
+        "family": family,
+        "dataset": dataset,
+        "data_source": arrays.source,
+        "architecture": architecture,
+        "options": {**family_options, **network_options},
+        "latent_dim": latent_dim,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "seed": seed,
+        "parameters": int(model.count_params()),
+        "train_seconds": round(train_seconds, 1),
+        "test": evaluation.evaluate_model(model, arrays.x_test),
+        "pca": evaluation.pca_baseline(arrays.x_train, arrays.x_test, min(latent_dim, int(np.prod(input_shape)))),
+        "versions": versions(),
+    }
+    if out is not None:
+        with staged_output(out, overwrite) as staging:
+            write_run(staging, model, history.history, metrics, arrays.x_test)
+    return metrics
+
+
+def write_run(folder: Path, model, history: dict, metrics: dict, x_test: np.ndarray) -> None:
+    """The run's files: model, history, metrics and the reconstruction picture."""
+    model.save(folder / "model.keras")
+    (folder / "history.json").write_text(json.dumps(history, indent=2, default=float))
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    x = x_test[:10].astype("float32") / 255.0
+    title = (
+        f"{metrics['family']} on {metrics['dataset']}: test SSE/image "
+        f"{metrics['test']['sse_per_image']:.2f} (PCA at {metrics['pca']['n_components']}: "
+        f"{metrics['pca']['sse_per_image']:.2f})"
+    )
+    plotting.reconstruction_grid(x, model.reconstruct(x), folder / "reconstructions.png", title)
+
+
+def evaluate(
+    model_path: str | os.PathLike,
+    dataset: str = "mnist_sample",
+    data_dir: str | os.PathLike | None = None,
+    batch_size: int = 500,
+) -> dict:
+    """Metrics of a saved model on a data set's test split, beside PCA at
+    the model's code size."""
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise ValueError(f"`model` must be a saved .keras file. Received: model='{model_path}'")
+    check_choice(dataset, datasets.DATASETS, "dataset")
+    model = keras.saving.load_model(model_path, safe_mode=True)
+    arrays = datasets.load_arrays(dataset, data_dir=data_dir)
+    if tuple(arrays.x_test.shape[1:]) != tuple(model.data_shape):
+        raise ValueError(
+            f"The model takes examples of shape {tuple(model.data_shape)} but the data set "
+            f"{dataset!r} has {tuple(arrays.x_test.shape[1:])}. Received: dataset={dataset!r}"
+        )
+    return {
+        "model": str(model_path),
+        "family": getattr(model, "family", type(model).__name__),
+        "dataset": dataset,
+        "data_source": arrays.source,
+        "test": evaluation.evaluate_model(model, arrays.x_test, batch_size),
+        "pca": evaluation.pca_baseline(arrays.x_train, arrays.x_test, model.latent_dim),
+        "versions": versions(),
+    }

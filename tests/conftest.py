@@ -1,0 +1,32 @@
+"""Fixtures shared by the test suite: real MNIST digits and the shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tests never reach for the network: TFDS downloads are off for the whole run.
+os.environ["KERAS_AE_OFFLINE"] = "1"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+SHARED_DATASETS = Path(os.environ.get("KERAS_AE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """`../shared/datasets` beside the repository (present here and in CI)."""
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip(f"shared data sets not found at {SHARED_DATASETS}")
+    return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def mnist_digits() -> np.ndarray:
+    """512 real MNIST training digits from the embedded sample, float32 in [0, 1]."""
+    from keras_ae import datasets
+
+    arrays = datasets.load_arrays("mnist_sample")
+    return arrays.x_train[:512].astype("float32") / 255.0

@@ -1,0 +1,110 @@
+"""The shared test base: what every family must do, so that a family's own
+test file holds only its configuration and what makes it different."""
+
+from __future__ import annotations
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+
+import keras_ae
+
+
+class FamilyTest:
+    """Subclass with `family_cls` and a small `make_model()`; every test
+    here then runs for that family."""
+
+    family_cls: type = None
+    data_shape = (28, 28, 1)
+
+    def make_model(self) -> keras_ae.Autoencoder:
+        raise NotImplementedError
+
+    def compiled_model(self, seed: int = 0):
+        keras.utils.set_random_seed(seed)
+        model = self.make_model()
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return model
+
+    # === Registration and config ===
+
+    def test_registered_under_its_family_name(self):
+        assert keras_ae.FAMILIES[self.family_cls.family] is self.family_cls
+        name = keras.saving.get_registered_name(self.family_cls)
+        assert keras.saving.get_registered_object(name) is self.family_cls
+
+    def test_every_init_argument_is_in_get_config(self):
+        config = self.make_model().get_config()
+        arguments = [p for p in inspect.signature(self.family_cls.__init__).parameters if p not in ("self", "kwargs")]
+        missing = [a for a in arguments if a not in config]
+        assert not missing, f"get_config() lacks {missing}"
+
+    def test_from_config_rebuilds_the_same_model(self):
+        model = self.make_model()
+        clone = type(model).from_config(model.get_config())
+        clone.set_weights(model.get_weights())
+        x = np.random.default_rng(0).random((4, *self.data_shape), dtype="float32")
+        np.testing.assert_array_equal(model.reconstruct(x), clone.reconstruct(x))
+        assert clone.get_config() == model.get_config()
+
+    # === Training ===
+
+    def test_fit_on_real_mnist_reduces_the_loss(self, mnist_digits):
+        model = self.compiled_model()
+        before = model.evaluate(mnist_digits, batch_size=128, verbose=0, return_dict=True)
+        model.fit(mnist_digits, epochs=3, batch_size=32, verbose=0)
+        after = model.evaluate(mnist_digits, batch_size=128, verbose=0, return_dict=True)
+        assert set(after) == {"loss", "reconstruction_loss", *self.family_cls.penalty_names}
+        assert after["loss"] < 0.9 * before["loss"]
+        assert np.isclose(after["loss"], sum(v for k, v in after.items() if k != "loss"), rtol=1e-4)
+
+    def test_keras_round_trip_keeps_weights_optimizer_and_next_step(self, mnist_digits, tmp_path):
+        x = mnist_digits[:64]
+        model = self.compiled_model()
+        model.fit(x, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        path = tmp_path / "model.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        assert type(loaded) is type(model)
+        np.testing.assert_array_equal(loaded.reconstruct(x), model.reconstruct(x))
+        assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 2
+        for saved, restored in zip(model.optimizer.variables, loaded.optimizer.variables):
+            np.testing.assert_array_equal(saved.numpy(), restored.numpy())
+        # Training on from the file is training on from memory.
+        model.fit(x, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        loaded.fit(x, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        for a, b in zip(model.weights, loaded.weights):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-6)
+
+    # === API and bad input ===
+
+    def test_encode_decode_shapes(self):
+        model = self.make_model()
+        x = np.random.default_rng(0).random((3, *self.data_shape), dtype="float32")
+        codes = model.encode(x)
+        assert codes.shape == (3, model.latent_dim)
+        assert model.decode(codes).shape == (3, *self.data_shape)
+        np.testing.assert_allclose(model.decode(codes), model.reconstruct(x), atol=1e-6)
+
+    @pytest.mark.parametrize(
+        "shape_change, message",
+        [("rank", "rank"), ("channels", "shape"), ("nan", "finite")],
+    )
+    def test_bad_input_names_the_argument(self, shape_change, message):
+        model = self.make_model()
+        x = np.zeros((2, *self.data_shape), dtype="float32")
+        if shape_change == "rank":
+            x = x[..., 0]
+        elif shape_change == "channels":
+            x = np.concatenate([x, x], axis=-1)
+        else:
+            x[0, 0] = np.nan
+        for call in (model.encode, model.reconstruct, model.fit):
+            with pytest.raises(ValueError, match=f"(?s)`x`.*{message}.*Received: x"):
+                call(x)
+
+    def test_compile_refuses_a_loss(self):
+        with pytest.raises(ValueError, match="Received: loss='mse'"):
+            self.make_model().compile(optimizer="adam", loss="mse")

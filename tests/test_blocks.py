@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+from keras_ae import blocks, losses
+
+
+def test_dense_networks_mirror_each_other():
+    encoder, decoder = blocks.dense_networks((6, 2), 3, units=(8, 5))
+    assert [layer.units for layer in encoder.layers if hasattr(layer, "units")] == [8, 5, 3]
+    assert [layer.units for layer in decoder.layers if hasattr(layer, "units")] == [5, 8, 12]
+    assert decoder.output_shape == (None, 6, 2)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"filters": ()}, "filters"), ({"filters": (8, 0)}, "filters"), ({"kernel_size": 0}, "kernel_size")])
+def test_conv_networks_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=f"Received: {name}="):
+        blocks.conv_networks((28, 28, 1), 4, **kwargs)
+
+
+def test_reconstruction_losses_are_per_example_sums():
+    target = np.array([[[0.0, 1.0], [1.0, 0.0]]] * 3, dtype="float32")
+    prediction = np.full_like(target, 0.5)
+    np.testing.assert_allclose(losses.squared_error(target, prediction), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(losses.binary_crossentropy(target, prediction), [4 * np.log(2)] * 3, rtol=1e-6)
+    with pytest.raises(ValueError, match="Received: reconstruction_loss='l3'"):
+        losses.get_reconstruction_loss("l3")
+
+
+def test_sample_weight_follows_keras_convention():
+    per_example = np.array([1.0, 3.0], dtype="float32")
+    assert float(losses.batch_mean(per_example, np.array([1.0, 0.0]))) == pytest.approx(0.5)
