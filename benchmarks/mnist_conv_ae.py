@@ -20,15 +20,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import keras_ae  # noqa: E402
-from keras_ae import datasets, evaluation  # noqa: E402
+from keras_ae import datasets, evaluation, training  # noqa: E402
 
 # The recipe measured for the README and the closing note.
+# On 2 CPU cores an epoch at batch 64 costs no more than at batch 128 and
+# gives twice the updates, which is what brings the error under 2.5 in time.
 RECIPE = {
     "latent_dim": 30,
-    "filters": (32, 64, 128),
-    "epochs": 12,
-    "batch_size": 128,
-    "learning_rate": 2e-3,  # cosine-decayed to 0 over the run
+    "filters": (32, 64),
+    "epochs": 16,
+    "batch_size": 64,
+    "learning_rate": 1.5e-3,  # cosine-decayed to 0 over the run
     "seed": 0,
 }
 
@@ -57,12 +59,12 @@ def main() -> None:
         "conv_ae": evaluation.evaluate_model(model, arrays.x_test),
         "pca_30": evaluation.pca_baseline(arrays.x_train, arrays.x_test, recipe["latent_dim"]),
         "published": {"deep_ae_30": 3.00, "pca_30": 13.87},
-        "versions": keras_ae.training.versions(),
+        "versions": training.versions(),
     }
-    print(f"MNIST test, 30-d code, squared error per image (sum over 784 pixels in [0, 1]):")
+    print("MNIST test, 30-d code, squared error per image (sum over 784 pixels in [0, 1]):")
     print(f"  conv AE (ours)      {results['conv_ae']['sse_per_image']:6.3f}   trained in {seconds / 60:.1f} min")
     print(f"  PCA, 30 components  {results['pca_30']['sse_per_image']:6.3f}")
-    print(f"  published: deep AE 3.00, PCA 13.87 (Hinton & Salakhutdinov 2006)")
+    print("  published: deep AE 3.00, PCA 13.87 (Hinton & Salakhutdinov 2006)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -22,24 +22,22 @@ def dense_stack(x, units: Sequence[int], activation, name: str):
     return x
 
 
-def conv_down_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str):
-    """Halves the resolution once per entry of `filters` (stride-2 Conv2D)."""
+def _strided_stack(layer_class, x, filters, kernel_size, activation, name):
     for i, f in enumerate(filters):
-        x = layers.Conv2D(
-            f, kernel_size, strides=2, padding="same", activation=activation,
-            name=f"{name}_conv_{i}",
+        x = layer_class(
+            f, kernel_size, strides=2, padding="same", activation=activation, name=f"{name}_{i}"
         )(x)
     return x
+
+
+def conv_down_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str):
+    """Halves the resolution once per entry of `filters` (stride-2 Conv2D)."""
+    return _strided_stack(layers.Conv2D, x, filters, kernel_size, activation, f"{name}_conv")
 
 
 def conv_up_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str):
     """Doubles the resolution once per entry of `filters` (stride-2 Conv2DTranspose)."""
-    for i, f in enumerate(filters):
-        x = layers.Conv2DTranspose(
-            f, kernel_size, strides=2, padding="same", activation=activation,
-            name=f"{name}_deconv_{i}",
-        )(x)
-    return x
+    return _strided_stack(layers.Conv2DTranspose, x, filters, kernel_size, activation, f"{name}_deconv")
 
 
 def dense_networks(

@@ -41,8 +41,11 @@ def get_family(name: str) -> type:
 
 
 def _input_shape_of(model: keras.Model, name: str) -> tuple:
-    shapes = getattr(model, "input_shape", None)
-    if not isinstance(model, keras.Model) or not isinstance(shapes, tuple) or not shapes or isinstance(shapes[0], tuple):
+    try:
+        shapes = model.input_shape if isinstance(model, keras.Model) else None
+    except (AttributeError, ValueError):  # a subclassed model never called
+        shapes = None
+    if not isinstance(shapes, tuple) or not shapes or isinstance(shapes[0], tuple):
         raise ValueError(
             f"`{name}` must be a built `keras.Model` with one input (for example a "
             f"functional model from `keras_ae.blocks`). Received: {name}={model!r}"
@@ -288,6 +291,10 @@ class Autoencoder(keras.Model):
         return x
 
     def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, tf.data.Dataset):
+            # A dataset shuffles itself; Keras's default shuffle=True only
+            # produces a warning for it.
+            kwargs.setdefault("shuffle", False)
         return super().fit(self._check_array(x, "x"), self._check_array(y, "y"), *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):

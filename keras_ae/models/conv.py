@@ -47,20 +47,19 @@ class ConvAutoencoder(Autoencoder):
         reconstruction_loss="mse",
         **kwargs,
     ):
-        # === Networks ===
-        encoder, decoder = conv_networks(
-            input_shape, latent_dim, filters, kernel_size, dense_units,
-            activation, latent_activation, output_activation,
-        )
-        super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
         # === Config ===
-        self.architecture_args = {
-            "input_shape": tuple(input_shape),
+        # The networks are rebuilt from these on loading (`network_config`).
+        architecture_args = {
+            "input_shape": input_shape,
             "latent_dim": latent_dim,
-            "filters": tuple(filters),
+            "filters": filters,
             "kernel_size": kernel_size,
-            "dense_units": tuple(dense_units),
+            "dense_units": dense_units,
             "activation": activation,
             "latent_activation": latent_activation,
             "output_activation": output_activation,
         }
+        # === Networks ===
+        encoder, decoder = conv_networks(**architecture_args)
+        super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
+        self.architecture_args = architecture_args

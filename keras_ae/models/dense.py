@@ -43,17 +43,17 @@ class DenseAutoencoder(Autoencoder):
         reconstruction_loss="mse",
         **kwargs,
     ):
-        # === Networks ===
-        encoder, decoder = dense_networks(
-            input_shape, latent_dim, units, activation, latent_activation, output_activation
-        )
-        super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
         # === Config ===
-        self.architecture_args = {
-            "input_shape": tuple(input_shape),
+        # The networks are rebuilt from these on loading (`network_config`).
+        architecture_args = {
+            "input_shape": input_shape,
             "latent_dim": latent_dim,
-            "units": tuple(units),
+            "units": units,
             "activation": activation,
             "latent_activation": latent_activation,
             "output_activation": output_activation,
         }
+        # === Networks ===
+        encoder, decoder = dense_networks(**architecture_args)
+        super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
+        self.architecture_args = architecture_args
