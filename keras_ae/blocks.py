@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from keras_ae.layers import Clip
 from keras_ae.validation import check_positive_int, check_shape
 
 
@@ -144,6 +145,26 @@ def conv_networks(
         h = layers.Cropping2D(padding, name="crop")(h)
     decoder = keras.Model(z, h, name="decoder")
     return encoder, decoder
+
+
+# Bounds of a variational encoder's log-variance: wide enough never to bind
+# on a healthy run, narrow enough that exp() stays finite in float16.
+LOG_VARIANCE_RANGE = (-30.0, 20.0)
+
+
+def gaussian_encoder(encoder: keras.Model) -> keras.Model:
+    """Turns an encoder from this module into a Gaussian one.
+
+    The code layer (named "code") is replaced by two linear heads on the
+    same hidden features, the posterior's mean and its clamped
+    log-variance, so every architecture here gives a variational encoder.
+    """
+    code = encoder.get_layer("code")
+    hidden = code.input
+    mean = layers.Dense(code.units, name="z_mean")(hidden)
+    log_var = layers.Dense(code.units, name="z_log_var_raw")(hidden)
+    log_var = Clip(*LOG_VARIANCE_RANGE, name="z_log_var")(log_var)
+    return keras.Model(encoder.inputs, [mean, log_var], name=encoder.name)
 
 
 # The architectures a family can be built on from plain arguments (the CLI and

@@ -1,5 +1,5 @@
 """Layers shared by the families: the training-time input corruption of the
-denoising autoencoder."""
+denoising autoencoder, and the variational families' sampling and clamping."""
 
 from __future__ import annotations
 
@@ -12,8 +12,39 @@ from keras_ae.validation import check_choice, check_fraction, check_non_negative
 NOISE_KINDS = ("gaussian", "salt_and_pepper", "masking")
 
 
+def _draw_seed(seed):
+    # A drawn seed is kept in the config, so a reloaded model draws from
+    # the same stream (reproducible under keras.utils.set_random_seed).
+    return int(np.random.randint(0, 2**31 - 1)) if seed is None else int(seed)
+
+
+class _SeededLayer(layers.Layer):
+    """A layer drawing from its own `SeedGenerator`, whose state is saved.
+
+    Keras does not save seed-generator state; saving it makes a resumed run
+    draw the numbers the uninterrupted run would have drawn.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = _draw_seed(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        # No weights to create; the seed state exists already.
+        self.built = True
+
+    def save_own_variables(self, store):
+        store["seed_state"] = keras.ops.convert_to_numpy(self.seed_generator.state.value)
+
+    def load_own_variables(self, store):
+        if "seed_state" in store:
+            self.seed_generator.state.assign(store["seed_state"][...])
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
 @keras.saving.register_keras_serializable(package="keras_ae")
-class Corruption(layers.Layer):
+class Corruption(_SeededLayer):
     """Corrupts its input when `training=True`; the identity otherwise.
 
     Args:
@@ -31,7 +62,7 @@ class Corruption(layers.Layer):
     """
 
     def __init__(self, kind="gaussian", level=0.3, value_range=(0.0, 1.0), seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.kind = check_choice(kind, NOISE_KINDS, "noise")
         if kind == "gaussian":
             self.level = check_non_negative(level, "noise_level")
@@ -46,12 +77,6 @@ class Corruption(layers.Layer):
         elif kind == "salt_and_pepper":
             raise ValueError("Salt-and-pepper noise needs the data's range. Received: value_range=None")
         self.value_range = value_range
-        # A drawn seed is kept in the config, so a reloaded model draws from
-        # the same stream (reproducible under keras.utils.set_random_seed).
-        self.seed = int(np.random.randint(0, 2**31 - 1)) if seed is None else seed
-        self.seed_generator = keras.random.SeedGenerator(self.seed)
-        # No weights to create; the seed state exists already.
-        self.built = True
 
     def call(self, inputs, training=False):
         if not training or self.level == 0:
@@ -68,21 +93,65 @@ class Corruption(layers.Layer):
         flipped = ops.where(salt, ops.full_like(inputs, high), ops.full_like(inputs, low))
         return ops.where(hit, flipped, inputs)
 
-    # Keras does not save seed-generator state; saving it makes a resumed
-    # run draw the noise the uninterrupted run would have drawn.
-    def save_own_variables(self, store):
-        store["seed_state"] = keras.ops.convert_to_numpy(self.seed_generator.state.value)
-
-    def load_own_variables(self, store):
-        if "seed_state" in store:
-            self.seed_generator.state.assign(store["seed_state"][...])
-
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {"kind": self.kind, "level": self.level, "value_range": self.value_range, "seed": self.seed}
-        )
+        config.update({"kind": self.kind, "level": self.level, "value_range": self.value_range})
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class GaussianSampler(_SeededLayer):
+    """Draws `z = mean + exp(log_var / 2) * eps`, eps ~ N(0, I): the
+    reparameterization trick, so gradients flow to `mean` and `log_var`.
+
+    Also draws the dynamic binarization of a batch (`bernoulli`), from the
+    same saved stream.
+
+    Args:
+        seed: seed of the layer's `SeedGenerator` (saved with the model).
+    """
+
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator, dtype=mean.dtype)
+        return mean + ops.exp(0.5 * log_var) * eps
+
+    def sample_many(self, mean, log_var, k: int):
+        """`k` draws per example: shape `(batch, k, *code_shape)`."""
+        shape = (ops.shape(mean)[0], k, *mean.shape[1:])
+        eps = keras.random.normal(shape, seed=self.seed_generator, dtype=mean.dtype)
+        return ops.expand_dims(mean, 1) + ops.exp(0.5 * ops.expand_dims(log_var, 1)) * eps
+
+    def bernoulli(self, probabilities):
+        """A 0/1 draw of each value, with that value as its probability."""
+        draw = keras.random.uniform(ops.shape(probabilities), seed=self.seed_generator, dtype=probabilities.dtype)
+        return ops.cast(draw < probabilities, probabilities.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class Clip(layers.Layer):
+    """Clamps its input to `[low, high]`.
+
+    The variational encoders end their log-variance with it: an exp() of an
+    unclamped log-variance overflows on a bad step and poisons the run.
+    """
+
+    def __init__(self, low, high, **kwargs):
+        super().__init__(**kwargs)
+        self.low, self.high = float(low), float(high)
+        self.built = True
+
+    def call(self, inputs):
+        return ops.clip(inputs, self.low, self.high)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "low": self.low, "high": self.high}

@@ -14,12 +14,23 @@ families):
 - The KL sparsity penalty is a batch statistic: the mean activation of each
   code unit over the batch is compared with the target `rho`, summed over
   units, multiplied by its weight.
+- The variational families report nats per example, so that their figures
+  compare with the papers': `reconstruction_loss` is -log p(x|z) summed
+  over pixels, `kl_loss` is beta * KL(q(z|x) || N(0, I)) summed over code
+  units, and their sum is the negative ELBO. The likelihoods:
+  - Bernoulli: `binary_crossentropy` (for binarized data; on grey levels it
+    is the usual continuous relaxation, not a normalized likelihood);
+  - Gaussian with standard deviation sigma (fixed, or one learned scalar):
+    `gaussian_nll`, the squared error / (2 sigma^2) plus the normalizer
+    D (log sigma + log(2 pi) / 2), D the values per example.
 - The total loss is the sum of the terms. Under `tf.distribute` the base
   model divides it by the number of replicas before the gradient, so the
   summed gradients equal the single-device gradient of the global batch.
 """
 
 from __future__ import annotations
+
+import math
 
 from keras import ops
 
@@ -77,3 +88,23 @@ def kl_sparsity(code, rho: float):
     rho_hat = ops.clip(ops.mean(code, axis=0), _EPSILON, 1.0 - _EPSILON)
     kl = rho * ops.log(rho / rho_hat) + (1.0 - rho) * ops.log((1.0 - rho) / (1.0 - rho_hat))
     return ops.sum(kl)
+
+
+def gaussian_nll(target, mean, log_sigma):
+    """Per-example -log N(target; mean, sigma^2 I), sigma = exp(log_sigma)
+    a scalar (fixed or learned)."""
+    values = ops.cast(ops.prod(ops.shape(target)[1:]), target.dtype)
+    scaled = _sum_per_example(ops.square(target - mean)) * ops.exp(-2.0 * log_sigma)
+    return 0.5 * scaled + values * (log_sigma + 0.5 * math.log(2.0 * math.pi))
+
+
+def gaussian_kl(mean, log_var):
+    """Per-example KL(N(mean, exp(log_var)) || N(0, I)), in closed form."""
+    return 0.5 * _sum_per_example(ops.exp(log_var) + ops.square(mean) - 1.0 - log_var)
+
+
+def log_normal(z, mean, log_var):
+    """log N(z; mean, diag(exp(log_var))) summed over the last axis."""
+    return -0.5 * ops.sum(
+        ops.square(z - mean) * ops.exp(-log_var) + log_var + math.log(2.0 * math.pi), axis=-1
+    )

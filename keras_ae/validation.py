@@ -19,6 +19,12 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
+def check_non_negative_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
+    return int(value)
+
+
 def check_non_negative(value, name: str) -> float:
     if (
         isinstance(value, bool)

@@ -104,6 +104,12 @@ class Autoencoder(keras.Model):
     default_architecture = "conv"
     # Names of the penalty terms a family adds, in the order they are shown.
     penalty_names: tuple[str, ...] = ()
+    # Quantities a family tracks beside the loss without adding them to it
+    # (for example the raw KL divergence under a weighted objective).
+    monitor_names: tuple[str, ...] = ()
+    # What the encoder outputs: one code here; a distribution's parameters
+    # in the probabilistic families.
+    encoder_outputs: tuple[str, ...] = ("code",)
     # True for families whose constructor builds its own networks from
     # `input_shape` and `latent_dim` (they store those arguments in
     # `architecture_args`) rather than taking an encoder and a decoder.
@@ -123,12 +129,20 @@ class Autoencoder(keras.Model):
             decoder = keras.saving.deserialize_keras_object(decoder)
         data_shape = _input_shape_of(encoder, "encoder")
         code_shape = _input_shape_of(decoder, "decoder")
-        encoded = tuple(encoder.output_shape[1:])
-        if encoded != code_shape:
+        outputs = encoder.output_shape
+        outputs = [outputs] if isinstance(outputs, tuple) else list(outputs)
+        if len(outputs) != len(self.encoder_outputs):
             raise ValueError(
-                f"The decoder must take the encoder's output. Received: encoder output "
-                f"shape {encoded}, decoder input shape {code_shape}"
+                f"The {self.family!r} family needs an encoder with {len(self.encoder_outputs)} "
+                f"output(s) ({', '.join(self.encoder_outputs)}). Received: an encoder with "
+                f"{len(outputs)} output(s)"
             )
+        for encoded in outputs:
+            if tuple(encoded[1:]) != code_shape:
+                raise ValueError(
+                    f"The decoder must take the encoder's output. Received: encoder output "
+                    f"shape {tuple(encoded[1:])}, decoder input shape {code_shape}"
+                )
         if tuple(decoder.output_shape[1:]) != data_shape:
             raise ValueError(
                 f"The decoder must output the encoder's input shape {data_shape}. "
@@ -142,7 +156,7 @@ class Autoencoder(keras.Model):
         self.latent_shape = code_shape
         self.trackers = {
             name: keras.metrics.Mean(name=name)
-            for name in ("loss", "reconstruction_loss", *self.penalty_names)
+            for name in ("loss", *self.loss_terms(), *self.monitor_names)
         }
 
     def build(self, input_shape):
@@ -195,8 +209,14 @@ class Autoencoder(keras.Model):
                     f"architecture only. Received: architecture={architecture!r}"
                 )
             return cls(input_shape, latent_dim, **network_args, **options)
-        encoder, decoder = ARCHITECTURES[architecture](input_shape, latent_dim, **network_args)
+        encoder, decoder = cls.build_networks(architecture, input_shape, latent_dim, **network_args)
         return cls(encoder, decoder, **options)
+
+    @classmethod
+    def build_networks(cls, architecture, input_shape, latent_dim, **network_args):
+        """The encoder and decoder `from_spec` gives the family (a family
+        whose encoder outputs a distribution adds its head here)."""
+        return ARCHITECTURES[architecture](input_shape, latent_dim, **network_args)
 
     @classmethod
     def architecture_defaults(cls, architecture: str, options: dict) -> dict:
@@ -234,11 +254,16 @@ class Autoencoder(keras.Model):
         multiplied by its weight, keyed by the names in `penalty_names`."""
         return {}
 
+    @classmethod
+    def loss_terms(cls) -> tuple[str, ...]:
+        """Names of the terms whose sum is the loss."""
+        return ("reconstruction_loss", *cls.penalty_names)
+
     def compute_terms(self, x, target, sample_weight=None, training=False):
         """Runs the model once and returns `(reconstruction, terms)`.
 
         `terms` maps each tracked name except "loss" to a batch-mean scalar;
-        their sum is the loss.
+        the loss is the sum of those named by `loss_terms()`.
         """
         code = self.encoder(self.corrupt(x, training), training=training)
         reconstruction = self.decoder(code, training=training)
@@ -253,7 +278,7 @@ class Autoencoder(keras.Model):
         if training:
             with tf.GradientTape() as tape:
                 reconstruction, terms = self.compute_terms(x, target, sample_weight, training=True)
-                loss = tf.add_n(list(terms.values()))
+                loss = tf.add_n([terms[name] for name in self.loss_terms()])
                 # Replica gradients are summed, so each replica contributes
                 # its share of the global-batch mean (see keras_ae.losses).
                 replicas = tf.distribute.get_strategy().num_replicas_in_sync
@@ -263,7 +288,7 @@ class Autoencoder(keras.Model):
             self.optimizer.apply(gradients, variables)
         else:
             reconstruction, terms = self.compute_terms(x, target, sample_weight, training=False)
-            loss = tf.add_n(list(terms.values()))
+            loss = tf.add_n([terms[name] for name in self.loss_terms()])
         batch = tf.shape(x)[0]
         self.trackers["loss"].update_state(loss, sample_weight=batch)
         for name, value in terms.items():
