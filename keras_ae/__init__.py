@@ -17,6 +17,8 @@ from keras_ae.models import (  # noqa: E402
     DenoisingAutoencoder,
     DenseAutoencoder,
     SparseAutoencoder,
+    VAE,
+    BetaVAE,
     get_family,
 )
 

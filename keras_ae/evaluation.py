@@ -1,10 +1,13 @@
-"""Reconstruction metrics of a model and of the PCA baseline at the same code
-size, computed batch by batch on arrays scaled to [0, 1]."""
+"""Metrics of a model on arrays scaled to [0, 1], computed batch by batch:
+reconstruction error beside the PCA baseline at the same code size, and the
+variational families' likelihood bounds."""
 
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
+from keras_ae.layers import GaussianSampler
 from keras_ae.validation import check_batch, check_positive_int
 
 
@@ -89,3 +92,48 @@ def pca_baseline(x_train: np.ndarray, x_test: np.ndarray, n_components: int) -> 
     x_test = _as_unit_float(x_test)
     reconstruction = pca.inverse_transform(pca.transform(x_test))
     return {"n_components": n_components, **reconstruction_report(x_test, reconstruction)}
+
+
+def importance_sampled_nll(model, x: np.ndarray, k: int = 500, batch_size: int | None = None, seed: int = 0) -> dict:
+    """Negative log-likelihood of a variational model on `x`, in nats per
+    example, by importance sampling from its posterior (the IWAE bound of
+    Burda et al., 2015): -log (1/k) sum_i p(x, z_i) / q(z_i|x).
+
+    The bound tightens as `k` grows, so the figure is only comparable at
+    the same `k`, which the result states. Also returns the ELBO estimated
+    from the same draws (its mean log-weight).
+
+    Args:
+        model: a model with `log_importance_weights(x, k, sampler)` (`VAE`).
+        x: examples, uint8 or floats in [0, 1] (binarize them first for a
+            Bernoulli model evaluated on binary data).
+        k: importance samples per example.
+        batch_size: examples per step (default: about 25,000 draws a step).
+        seed: seed of the draws.
+    """
+    k = check_positive_int(k, "k")
+    x = check_batch(_as_unit_float(x), model.data_shape, "x")
+    batch_size = check_positive_int(batch_size or max(1, 25_000 // k), "batch_size")
+    sampler = GaussianSampler(seed)
+    weights = tf.function(lambda batch: model.log_importance_weights(batch, k, sampler), reduce_retracing=True)
+    log_px, elbo = [], []
+    for start in range(0, len(x), batch_size):
+        log_w = weights(tf.constant(x[start : start + batch_size])).numpy().astype("float64")
+        top = log_w.max(axis=1, keepdims=True)
+        log_px.append(top[:, 0] + np.log(np.mean(np.exp(log_w - top), axis=1)))
+        elbo.append(log_w.mean(axis=1))
+    log_px, elbo = np.concatenate(log_px), np.concatenate(elbo)
+    return {
+        "nll": float(-np.mean(log_px)),
+        "elbo": float(np.mean(elbo)),
+        "k": k,
+        "examples": int(len(x)),
+        "seed": seed,
+    }
+
+
+def binarize(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A fixed 0/1 draw of `x` (uint8 or [0, 1]), each value on with its
+    grey level as probability: the test set of dynamically binarized MNIST."""
+    x = _as_unit_float(x)
+    return (np.random.default_rng(seed).random(x.shape, dtype="float32") < x).astype("float32")

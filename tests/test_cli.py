@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+import keras_ae
 from keras_ae import cli
 
 
@@ -44,13 +45,14 @@ def test_evaluate_reproduces_the_training_metrics(trained_run, capsys):
 def test_families_lists_every_family(capsys):
     assert cli.main(["families"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["contractive", "conv", "denoising", "dense", "sparse"]
+    assert names == sorted(keras_ae.FAMILIES)
+    assert {"contractive", "conv", "denoising", "dense", "sparse", "vae", "beta_vae"} <= set(names)
 
 
 @pytest.mark.parametrize(
     "argv, fragment",
     [
-        (["train", "vae"], "Received: family='vae'"),
+        (["train", "no_such_family"], "Received: family='no_such_family'"),
         (["train", "conv", "--dataset", "imagenet"], "Received: dataset='imagenet'"),
         (["train", "conv", "--latent-dim", "0"], "Received: latent_dim=0"),
         (["train", "conv", "--epochs", "-1"], "Received: epochs=-1"),

@@ -7,3 +7,5 @@ from keras_ae.models.conv import ConvAutoencoder
 from keras_ae.models.denoising import DenoisingAutoencoder
 from keras_ae.models.sparse import SparseAutoencoder
 from keras_ae.models.contractive import ContractiveAutoencoder
+from keras_ae.models.vae import VAE
+from keras_ae.models.beta_vae import BetaVAE
