@@ -19,6 +19,7 @@ from keras_ae.models import (  # noqa: E402
     SparseAutoencoder,
     VAE,
     BetaVAE,
+    ConditionalVAE,
     get_family,
 )
 

@@ -167,6 +167,43 @@ def gaussian_encoder(encoder: keras.Model) -> keras.Model:
     return keras.Model(encoder.inputs, [mean, log_var], name=encoder.name)
 
 
+def conditioned_shape(input_shape: Sequence[int], num_classes: int) -> tuple[int, ...]:
+    """The shape an encoder sees once a one-hot label is joined to an
+    example: extra channels for images, extra features for vectors."""
+    input_shape = tuple(input_shape)
+    if len(input_shape) not in (1, 3):
+        raise ValueError(
+            "Conditioning on labels needs vectors (features,) or images (height, width, "
+            f"channels). Received: input_shape={input_shape}"
+        )
+    return (*input_shape[:-1], input_shape[-1] + num_classes)
+
+
+def condition_on_labels(encoder, decoder, input_shape, num_classes: int) -> tuple[keras.Model, keras.Model]:
+    """Networks that take a one-hot label beside their input.
+
+    `encoder` must take `conditioned_shape(input_shape, num_classes)`: the
+    label is tiled over the image as extra channels (or appended to a
+    vector). `decoder` must take codes with `num_classes` more entries: the
+    label is appended to the code. The results take `[x, label]` and
+    `[z, label]`.
+    """
+    label = keras.Input((num_classes,), name="label")
+    x = keras.Input(tuple(input_shape), name="x")
+    if len(input_shape) == 3:
+        maps = layers.Reshape((1, 1, num_classes), name="label_map")(label)
+        maps = layers.UpSampling2D(size=tuple(input_shape[:2]), name="label_tile")(maps)
+        joined = layers.Concatenate(name="x_and_label")([x, maps])
+    else:
+        joined = layers.Concatenate(name="x_and_label")([x, label])
+    conditional_encoder = keras.Model([x, label], encoder(joined), name="encoder")
+
+    z = keras.Input((decoder.input_shape[-1] - num_classes,), name="z")
+    joined = layers.Concatenate(name="z_and_label")([z, label])
+    conditional_decoder = keras.Model([z, label], decoder(joined), name="decoder")
+    return conditional_encoder, conditional_decoder
+
+
 # The architectures a family can be built on from plain arguments (the CLI and
 # `Autoencoder.from_spec` use this); a new architecture adds one line here.
 ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks}

@@ -1,4 +1,4 @@
-"""The `keras-ae` command: `train`, `evaluate` and `families`.
+"""The `keras-ae` command: `train`, `evaluate`, `plot` and `families`.
 
 Errors in what the user typed end the command with status 2 and one line
 naming the argument and the value; nothing is left half-written.
@@ -27,6 +27,11 @@ def _option(text: str) -> tuple[str, object]:
     except (ValueError, SyntaxError):
         value = raw
     return key, value
+
+
+# The kinds of `keras-ae plot` (keras_ae.pictures.KINDS, kept here so that
+# --help answers without importing TensorFlow).
+PLOTS = ("reconstructions", "samples", "manifold", "scatter", "interpolation")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data-dir")
     evaluate.add_argument("--batch-size", type=int, default=500)
 
+    plot = commands.add_parser(
+        "plot", help="pictures of a saved model: " + ", ".join(PLOTS),
+        description="Write one PNG of a saved .keras model: reconstructions of test "
+        "examples, samples from the prior, the decoded normal-quantile grid of a 2-D "
+        "code (manifold), the test codes coloured by label (scatter), or decoded "
+        "codes between two test examples (interpolation).",
+    )
+    plot.add_argument("kind", choices=PLOTS, metavar="KIND", help=" | ".join(PLOTS))
+    plot.add_argument("model", help="path to a .keras file")
+    plot.add_argument("--dataset", default="mnist_sample")
+    plot.add_argument("--data-dir")
+    plot.add_argument("--out", help="PNG path (default: KIND.png beside the model)")
+    plot.add_argument("--n", type=int, default=None, help="images, grid side or interpolation steps")
+    plot.add_argument("--seed", type=int, default=0)
+    plot.add_argument("--method", default="linear", help="interpolation path: linear or slerp")
+
     commands.add_parser("families", help="list the autoencoder families", description="List the families.")
     return parser
 
@@ -98,6 +119,14 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "evaluate":
         report = training.evaluate(args.model, args.dataset, data_dir=args.data_dir, batch_size=args.batch_size)
         print(json.dumps(report, indent=2))
+    elif args.command == "plot":
+        from keras_ae import pictures
+
+        out = pictures.plot(
+            args.kind, args.model, dataset=args.dataset, data_dir=args.data_dir, out=args.out,
+            n=args.n, seed=args.seed, method=args.method,
+        )
+        print(f"Wrote {out}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,10 +39,12 @@ def reconstruction_report(x: np.ndarray, reconstruction: np.ndarray) -> dict[str
     }
 
 
-def evaluate_model(model, x: np.ndarray, batch_size: int = 500) -> dict[str, float]:
-    """Reconstruction report of an autoencoder on `x` (uint8 or [0, 1] floats)."""
+def evaluate_model(model, x: np.ndarray, batch_size: int = 500, labels=None) -> dict[str, float]:
+    """Reconstruction report of an autoencoder on `x` (uint8 or [0, 1]
+    floats); `labels` for a conditional model."""
     x = check_batch(_as_unit_float(x), model.data_shape, "x")
-    return reconstruction_report(x, model.reconstruct(x, batch_size=batch_size))
+    conditions = () if labels is None else (labels,)
+    return reconstruction_report(x, model.reconstruct(x, *conditions, batch_size=batch_size))
 
 
 class PCA:
@@ -94,7 +96,9 @@ def pca_baseline(x_train: np.ndarray, x_test: np.ndarray, n_components: int) -> 
     return {"n_components": n_components, **reconstruction_report(x_test, reconstruction)}
 
 
-def importance_sampled_nll(model, x: np.ndarray, k: int = 500, batch_size: int | None = None, seed: int = 0) -> dict:
+def importance_sampled_nll(
+    model, x: np.ndarray, k: int = 500, batch_size: int | None = None, seed: int = 0, labels=None
+) -> dict:
     """Negative log-likelihood of a variational model on `x`, in nats per
     example, by importance sampling from its posterior (the IWAE bound of
     Burda et al., 2015): -log (1/k) sum_i p(x, z_i) / q(z_i|x).
@@ -110,6 +114,7 @@ def importance_sampled_nll(model, x: np.ndarray, k: int = 500, batch_size: int |
         k: importance samples per example.
         batch_size: examples per step (default: about 25,000 draws a step).
         seed: seed of the draws.
+        labels: the class ids a conditional model needs, one per example.
     """
     k = check_positive_int(k, "k")
     x = check_batch(_as_unit_float(x), model.data_shape, "x")
@@ -118,7 +123,10 @@ def importance_sampled_nll(model, x: np.ndarray, k: int = 500, batch_size: int |
     weights = tf.function(lambda batch: model.log_importance_weights(batch, k, sampler), reduce_retracing=True)
     log_px, elbo = [], []
     for start in range(0, len(x), batch_size):
-        log_w = weights(tf.constant(x[start : start + batch_size])).numpy().astype("float64")
+        batch = tf.constant(x[start : start + batch_size])
+        if labels is not None:
+            batch = (batch, tf.constant(np.asarray(labels)[start : start + batch_size]))
+        log_w = weights(batch).numpy().astype("float64")
         top = log_w.max(axis=1, keepdims=True)
         log_px.append(top[:, 0] + np.log(np.mean(np.exp(log_w - top), axis=1)))
         elbo.append(log_w.mean(axis=1))

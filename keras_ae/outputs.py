@@ -49,3 +49,18 @@ def staged_output(out: str | os.PathLike, overwrite: bool = False) -> Iterator[P
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, out)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """Yields a temporary path beside `path`; it replaces `path` only when
+    the block succeeds, so a failed write never leaves half a file."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"The folder of `path` does not exist. Received: path='{path}'")
+    staging = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        yield staging
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)

@@ -29,10 +29,24 @@ def _parameters(function) -> list[str]:
     return [name for name in inspect.signature(function).parameters if name not in _RESERVED]
 
 
+def _family_parameters(family_cls) -> list[str]:
+    """The constructor arguments of a family, including those it passes on
+    through `**kwargs` to the families it extends (not the base's)."""
+    names = []
+    for klass in family_cls.__mro__:
+        if klass is keras_ae.Autoencoder or "__init__" not in klass.__dict__:
+            continue
+        parameters = inspect.signature(klass.__init__).parameters.values()
+        names += [n for n in _parameters(klass.__init__) if n not in names]
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return names
+
+
 def split_options(family_cls, architecture: str, options: dict) -> tuple[dict, dict]:
     """Routes `options` to the family's constructor or to the architecture
     builder by name, refusing names that neither takes."""
-    family_names = _parameters(family_cls.__init__)
+    family_names = _family_parameters(family_cls)
     network_names = [] if family_cls.owns_networks else _parameters(ARCHITECTURES[architecture])
     unknown = sorted(set(options) - set(family_names) - set(network_names))
     if unknown:
@@ -97,12 +111,19 @@ def train(
         verbose = 1 if sys.stdout.isatty() else 2
 
     keras.utils.set_random_seed(seed)
-    train_ds, test_ds, arrays = datasets.load(dataset, batch_size=batch_size, seed=seed, data_dir=data_dir)
+    # A conditional family trains on (images, labels) and learns every class.
+    conditional = family_cls.network_inputs > 1
+    train_ds, test_ds, arrays = datasets.load(
+        dataset, batch_size=batch_size, seed=seed, data_dir=data_dir, labels=conditional
+    )
     input_shape = arrays.x_train.shape[1:]
+    if conditional:
+        family_options["num_classes"] = len(arrays.class_names)
     model = family_cls.from_spec(
         input_shape, latent_dim, architecture=architecture,
         architecture_options=network_options, **family_options,
     )
+    test_labels = arrays.y_test if conditional else None
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
 
     started = time.perf_counter()
@@ -130,18 +151,19 @@ def train(
         "seed": seed,
         "parameters": int(model.count_params()),
         "train_seconds": round(train_seconds, 1),
-        "test": evaluation.evaluate_model(model, arrays.x_test),
+        "test": evaluation.evaluate_model(model, arrays.x_test, labels=test_labels),
         "pca": evaluation.pca_baseline(arrays.x_train, arrays.x_test, min(latent_dim, int(np.prod(input_shape)))),
         "versions": versions(),
     }
     if out is not None:
         with staged_output(out, overwrite) as staging:
-            write_run(staging, model, history.history, metrics, arrays.x_test)
+            write_run(staging, model, history.history, metrics, arrays.x_test, test_labels)
     return metrics
 
 
-def write_run(folder: Path, model, history: dict, metrics: dict, x_test: np.ndarray) -> None:
-    """The run's files: model, history, metrics and the reconstruction picture."""
+def write_run(folder: Path, model, history: dict, metrics: dict, x_test: np.ndarray, y_test=None) -> None:
+    """The run's files: model, history, metrics and the reconstruction picture
+    (`y_test`: the labels a conditional model needs)."""
     model.save(folder / "model.keras")
     (folder / "history.json").write_text(json.dumps(history, indent=2, default=float))
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
@@ -151,7 +173,27 @@ def write_run(folder: Path, model, history: dict, metrics: dict, x_test: np.ndar
         f"{metrics['test']['sse_per_image']:.2f} (PCA at {metrics['pca']['n_components']}: "
         f"{metrics['pca']['sse_per_image']:.2f})"
     )
-    plotting.reconstruction_grid(x, model.reconstruct(x), folder / "reconstructions.png", title)
+    labels = () if y_test is None else (y_test[:10],)
+    plotting.reconstruction_grid(x, model.reconstruct(x, *labels), folder / "reconstructions.png", title)
+
+
+def load_saved_model(path: str | os.PathLike) -> keras.Model:
+    """A `.keras` file saved by keras_ae, loaded in Keras's safe mode."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"`model` must be a saved .keras file. Received: model='{path}'")
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def load_matching_arrays(model, dataset: str, data_dir: str | os.PathLike | None = None) -> datasets.Arrays:
+    """The data set's arrays, refused unless its examples fit the model."""
+    arrays = datasets.load_arrays(dataset, data_dir=data_dir)
+    if tuple(arrays.x_test.shape[1:]) != tuple(model.data_shape):
+        raise ValueError(
+            f"The model takes examples of shape {tuple(model.data_shape)} but the data set "
+            f"{dataset!r} has {tuple(arrays.x_test.shape[1:])}. Received: dataset={dataset!r}"
+        )
+    return arrays
 
 
 def evaluate(
@@ -162,23 +204,16 @@ def evaluate(
 ) -> dict:
     """Metrics of a saved model on a data set's test split, beside PCA at
     the model's code size."""
-    model_path = Path(model_path)
-    if not model_path.is_file():
-        raise ValueError(f"`model` must be a saved .keras file. Received: model='{model_path}'")
     check_choice(dataset, datasets.DATASETS, "dataset")
-    model = keras.saving.load_model(model_path, safe_mode=True)
-    arrays = datasets.load_arrays(dataset, data_dir=data_dir)
-    if tuple(arrays.x_test.shape[1:]) != tuple(model.data_shape):
-        raise ValueError(
-            f"The model takes examples of shape {tuple(model.data_shape)} but the data set "
-            f"{dataset!r} has {tuple(arrays.x_test.shape[1:])}. Received: dataset={dataset!r}"
-        )
+    model = load_saved_model(model_path)
+    arrays = load_matching_arrays(model, dataset, data_dir)
+    labels = arrays.y_test if getattr(model, "network_inputs", 1) > 1 else None
     return {
-        "model": str(model_path),
+        "model": str(Path(model_path)),
         "family": getattr(model, "family", type(model).__name__),
         "dataset": dataset,
         "data_source": arrays.source,
-        "test": evaluation.evaluate_model(model, arrays.x_test, batch_size),
+        "test": evaluation.evaluate_model(model, arrays.x_test, batch_size, labels=labels),
         "pca": evaluation.pca_baseline(arrays.x_train, arrays.x_test, model.latent_dim),
         "versions": versions(),
     }

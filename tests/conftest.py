@@ -30,3 +30,11 @@ def mnist_digits() -> np.ndarray:
 
     arrays = datasets.load_arrays("mnist_sample")
     return arrays.x_train[:512].astype("float32") / 255.0
+
+
+@pytest.fixture(scope="session")
+def mnist_labels() -> np.ndarray:
+    """The class ids of `mnist_digits`."""
+    from keras_ae import datasets
+
+    return datasets.load_arrays("mnist_sample").y_train[:512]

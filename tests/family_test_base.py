@@ -22,6 +22,11 @@ class FamilyTest:
     def make_model(self) -> keras_ae.Autoencoder:
         raise NotImplementedError
 
+    def inputs(self, x) -> tuple:
+        """The positional arguments of `fit`, `encode` and `reconstruct` for
+        examples `x`; a conditional family adds their labels."""
+        return (x,)
+
     def compiled_model(self, seed: int = 0):
         keras.utils.set_random_seed(seed)
         model = self.make_model()
@@ -46,36 +51,37 @@ class FamilyTest:
         clone = type(model).from_config(model.get_config())
         clone.set_weights(model.get_weights())
         x = np.random.default_rng(0).random((4, *self.data_shape), dtype="float32")
-        np.testing.assert_array_equal(model.reconstruct(x), clone.reconstruct(x))
+        np.testing.assert_array_equal(model.reconstruct(*self.inputs(x)), clone.reconstruct(*self.inputs(x)))
         assert clone.get_config() == model.get_config()
 
     # === Training ===
 
     def test_fit_on_real_mnist_reduces_the_loss(self, mnist_digits):
         model = self.compiled_model()
-        before = model.evaluate(mnist_digits, batch_size=128, verbose=0, return_dict=True)
-        model.fit(mnist_digits, epochs=3, batch_size=32, verbose=0)
-        after = model.evaluate(mnist_digits, batch_size=128, verbose=0, return_dict=True)
+        data = self.inputs(mnist_digits)
+        before = model.evaluate(*data, batch_size=128, verbose=0, return_dict=True)
+        model.fit(*data, epochs=3, batch_size=32, verbose=0)
+        after = model.evaluate(*data, batch_size=128, verbose=0, return_dict=True)
         cls = self.family_cls
         assert set(after) == {"loss", *cls.loss_terms(), *cls.monitor_names}
         assert after["loss"] < 0.9 * before["loss"]
         assert np.isclose(after["loss"], sum(after[name] for name in cls.loss_terms()), rtol=1e-4)
 
     def test_keras_round_trip_keeps_weights_optimizer_and_next_step(self, mnist_digits, tmp_path):
-        x = mnist_digits[:64]
+        x = self.inputs(mnist_digits[:64])
         model = self.compiled_model()
-        model.fit(x, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        model.fit(*x, epochs=1, batch_size=32, shuffle=False, verbose=0)
         path = tmp_path / "model.keras"
         model.save(path)
         loaded = keras.saving.load_model(path)
         assert type(loaded) is type(model)
-        np.testing.assert_array_equal(loaded.reconstruct(x), model.reconstruct(x))
+        np.testing.assert_array_equal(loaded.reconstruct(*x), model.reconstruct(*x))
         assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 2
         for saved, restored in zip(model.optimizer.variables, loaded.optimizer.variables):
             np.testing.assert_array_equal(saved.numpy(), restored.numpy())
         # Training on from the file is training on from memory.
-        model.fit(x, epochs=1, batch_size=32, shuffle=False, verbose=0)
-        loaded.fit(x, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        model.fit(*x, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        loaded.fit(*x, epochs=1, batch_size=32, shuffle=False, verbose=0)
         for a, b in zip(model.weights, loaded.weights):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-6)
 
@@ -84,14 +90,15 @@ class FamilyTest:
     def test_encode_decode_shapes(self):
         model = self.make_model()
         x = np.random.default_rng(0).random((3, *self.data_shape), dtype="float32")
-        codes = model.encode(x)
+        codes = model.encode(*self.inputs(x))
         if len(self.family_cls.encoder_outputs) > 1:
             # A distribution's parameters; the first is its mean.
             assert [c.shape for c in codes] == [(3, model.latent_dim)] * len(codes)
             codes = codes[0]
         assert codes.shape == (3, model.latent_dim)
-        assert model.decode(codes).shape == (3, *self.data_shape)
-        np.testing.assert_allclose(model.decode(codes), model.reconstruct(x), atol=1e-6)
+        conditions = self.inputs(x)[1:]
+        assert model.decode(codes, *conditions).shape == (3, *self.data_shape)
+        np.testing.assert_allclose(model.decode(codes, *conditions), model.reconstruct(*self.inputs(x)), atol=1e-6)
 
     @pytest.mark.parametrize(
         "shape_change, message",
@@ -108,7 +115,7 @@ class FamilyTest:
             x[0, 0] = np.nan
         for call in (model.encode, model.reconstruct, model.fit):
             with pytest.raises(ValueError, match=f"(?s)`x`.*{message}.*Received: x"):
-                call(x)
+                call(*self.inputs(x))
 
     def test_compile_refuses_a_loss(self):
         with pytest.raises(ValueError, match="Received: loss='mse'"):

@@ -84,14 +84,15 @@ def load(
     seed: int = 0,
     data_dir: str | os.PathLike | None = None,
     image_size: tuple[int, int] | None = None,
+    labels: bool = False,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, Arrays]:
     """(train pipeline shuffled with `seed`, test pipeline in order, the arrays).
 
-    The pipelines yield images only, float32 in [0, 1], as autoencoders
-    train on; see `make_pipeline` for labelled batches.
+    The pipelines yield images, float32 in [0, 1], as autoencoders train
+    on, or `(images, labels)` with `labels=True` (the conditional families).
     """
     batch_size = check_positive_int(batch_size, "batch_size")  # before any slow loading
     arrays = load_arrays(name, data_dir=data_dir, image_size=image_size)
-    train = make_pipeline(arrays.x_train, batch_size, shuffle=True, seed=seed)
-    test = make_pipeline(arrays.x_test, batch_size, shuffle=False)
+    train = make_pipeline(arrays.x_train, batch_size, shuffle=True, seed=seed, labels=arrays.y_train if labels else None)
+    test = make_pipeline(arrays.x_test, batch_size, shuffle=False, labels=arrays.y_test if labels else None)
     return train, test, arrays

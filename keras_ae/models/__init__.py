@@ -9,3 +9,4 @@ from keras_ae.models.sparse import SparseAutoencoder
 from keras_ae.models.contractive import ContractiveAutoencoder
 from keras_ae.models.vae import VAE
 from keras_ae.models.beta_vae import BetaVAE
+from keras_ae.models.cvae import ConditionalVAE

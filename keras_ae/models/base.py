@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from keras_ae import losses as ae_losses
 from keras_ae.blocks import ARCHITECTURES
-from keras_ae.validation import check_batch, check_choice
+from keras_ae.validation import check_batch, check_choice, check_positive_int
 
 # Family name -> class. Filled by `register_family`, so adding a family never
 # edits a central map.
@@ -40,17 +40,20 @@ def get_family(name: str) -> type:
     return FAMILIES[name]
 
 
-def _input_shape_of(model: keras.Model, name: str) -> tuple:
+def _input_shape_of(model: keras.Model, name: str, inputs: int = 1) -> tuple:
+    """The shape of one example of the model's first input."""
     try:
         shapes = model.input_shape if isinstance(model, keras.Model) else None
     except (AttributeError, ValueError):  # a subclassed model never called
         shapes = None
-    if not isinstance(shapes, tuple) or not shapes or isinstance(shapes[0], tuple):
+    if isinstance(shapes, tuple) and shapes and not isinstance(shapes[0], tuple):
+        shapes = [shapes]
+    if not isinstance(shapes, list) or len(shapes) != inputs or not all(isinstance(s, tuple) for s in shapes):
         raise ValueError(
-            f"`{name}` must be a built `keras.Model` with one input (for example a "
+            f"`{name}` must be a built `keras.Model` with {inputs} input(s) (for example a "
             f"functional model from `keras_ae.blocks`). Received: {name}={model!r}"
         )
-    return tuple(shapes[1:])
+    return tuple(shapes[0][1:])
 
 
 def _build_when_constructed(init):
@@ -110,6 +113,9 @@ class Autoencoder(keras.Model):
     # What the encoder outputs: one code here; a distribution's parameters
     # in the probabilistic families.
     encoder_outputs: tuple[str, ...] = ("code",)
+    # Inputs each network takes: the data (encoder) or code (decoder), then
+    # any condition both see (the conditional families' labels).
+    network_inputs = 1
     # True for families whose constructor builds its own networks from
     # `input_shape` and `latent_dim` (they store those arguments in
     # `architecture_args`) rather than taking an encoder and a decoder.
@@ -127,8 +133,8 @@ class Autoencoder(keras.Model):
             encoder = keras.saving.deserialize_keras_object(encoder)
         if isinstance(decoder, dict):
             decoder = keras.saving.deserialize_keras_object(decoder)
-        data_shape = _input_shape_of(encoder, "encoder")
-        code_shape = _input_shape_of(decoder, "decoder")
+        data_shape = _input_shape_of(encoder, "encoder", self.network_inputs)
+        code_shape = _input_shape_of(decoder, "decoder", self.network_inputs)
         outputs = encoder.output_shape
         outputs = [outputs] if isinstance(outputs, tuple) else list(outputs)
         if len(outputs) != len(self.encoder_outputs):
@@ -187,6 +193,42 @@ class Autoencoder(keras.Model):
         """Reconstructions of a batch of examples (no training-time corruption)."""
         x = check_batch(x, self.data_shape, "x")
         return self.predict(x, batch_size=batch_size, verbose=0)
+
+    def latent_codes(self, x, batch_size: int = 256) -> np.ndarray:
+        """One code per example (a variational family gives its mean)."""
+        return self.encode(x, batch_size=batch_size)
+
+    def interpolate(self, a, b, steps: int = 10, method: str = "linear") -> np.ndarray:
+        """Decodes `steps` codes on the way from example `a`'s code to `b`'s.
+
+        Args:
+            a, b: two examples of the model's data shape.
+            steps: codes on the path, both ends included (>= 2).
+            method: `"linear"`, or `"slerp"` (along the great circle, with
+                the norm interpolated linearly: the path a Gaussian prior's
+                typical codes follow, where linear paths cut through the
+                improbable centre).
+        """
+        steps = check_positive_int(steps, "steps")
+        if steps < 2:
+            raise ValueError(f"`steps` must be at least 2 (both ends). Received: steps={steps}")
+        check_choice(method, ("linear", "slerp"), "method")
+        pair = [check_batch(np.asarray(v, dtype="float32")[None], self.data_shape, name)[0] for v, name in ((a, "a"), (b, "b"))]
+        ends = self.latent_codes(np.stack(pair))
+        start, end = ends.reshape(2, -1).astype("float64")
+        t = np.linspace(0.0, 1.0, steps)[:, None]
+        if method == "linear":
+            codes = (1 - t) * start + t * end
+        else:
+            norms = np.linalg.norm([start, end], axis=1)
+            unit = np.array([start, end]) / np.maximum(norms, 1e-12)[:, None]
+            omega = np.arccos(np.clip(unit[0] @ unit[1], -1.0, 1.0))
+            if omega < 1e-6:  # same direction: the great circle is a point
+                directions = (1 - t) * unit[0] + t * unit[1]
+            else:
+                directions = (np.sin((1 - t) * omega) * unit[0] + np.sin(t * omega) * unit[1]) / np.sin(omega)
+            codes = directions * ((1 - t) * norms[0] + t * norms[1])
+        return self.decode(codes.reshape(steps, *self.latent_shape).astype("float32"))
 
     @classmethod
     def from_spec(cls, input_shape, latent_dim, architecture=None, architecture_options=None, **options):
@@ -272,9 +314,14 @@ class Autoencoder(keras.Model):
         terms.update(self.penalties(x, code, training))
         return reconstruction, terms
 
-    def _step(self, data, training):
+    def unpack_batch(self, data):
+        """`(inputs, target, sample_weight)` of a batch from `fit`: the
+        target is the input itself unless the batch carries a `y`."""
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        target = x if y is None else y
+        return x, (x if y is None else y), sample_weight
+
+    def _step(self, data, training):
+        x, target, sample_weight = self.unpack_batch(data)
         if training:
             with tf.GradientTape() as tape:
                 reconstruction, terms = self.compute_terms(x, target, sample_weight, training=True)
@@ -289,7 +336,7 @@ class Autoencoder(keras.Model):
         else:
             reconstruction, terms = self.compute_terms(x, target, sample_weight, training=False)
             loss = tf.add_n([terms[name] for name in self.loss_terms()])
-        batch = tf.shape(x)[0]
+        batch = tf.shape(target)[0]
         self.trackers["loss"].update_state(loss, sample_weight=batch)
         for name, value in terms.items():
             self.trackers[name].update_state(value, sample_weight=batch)
@@ -315,15 +362,19 @@ class Autoencoder(keras.Model):
             return check_batch(x, self.data_shape, name)
         return x
 
+    def check_fit_arrays(self, x, y):
+        """`(x, y)` of `fit`/`evaluate`, arrays checked against the model."""
+        return self._check_array(x, "x"), self._check_array(y, "y")
+
     def fit(self, x=None, y=None, *args, **kwargs):
         if isinstance(x, tf.data.Dataset):
             # A dataset shuffles itself; Keras's default shuffle=True only
             # produces a warning for it.
             kwargs.setdefault("shuffle", False)
-        return super().fit(self._check_array(x, "x"), self._check_array(y, "y"), *args, **kwargs)
+        return super().fit(*self.check_fit_arrays(x, y), *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(self._check_array(x, "x"), self._check_array(y, "y"), *args, **kwargs)
+        return super().evaluate(*self.check_fit_arrays(x, y), *args, **kwargs)
 
     # === Config ===
 

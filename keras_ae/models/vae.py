@@ -81,7 +81,11 @@ class VAE(Autoencoder):
         **kwargs,
     ):
         likelihood = check_choice(likelihood, LIKELIHOODS, "likelihood")
-        kwargs.pop("reconstruction_loss", None)
+        if "reconstruction_loss" in kwargs:
+            raise ValueError(
+                "The variational families choose their reconstruction term with `likelihood`. "
+                f"Received: reconstruction_loss={kwargs['reconstruction_loss']!r}"
+            )
         super().__init__(
             encoder, decoder, reconstruction_loss="bce" if likelihood == "bernoulli" else "mse", **kwargs
         )
@@ -108,14 +112,18 @@ class VAE(Autoencoder):
     # === Public API ===
 
     def call(self, inputs, training=False):
-        mean, _ = self.encoder(inputs, training=training)
-        return self.decoder(mean, training=training)
+        x, conditions = self.split_inputs(inputs)
+        mean, _ = self.run_network(self.encoder, x, conditions, training)
+        return self.run_network(self.decoder, mean, conditions, training)
 
     def encode(self, x, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """The posterior's mean and log-variance for a batch, as NumPy arrays."""
         x = check_batch(x, self.data_shape, "x")
         mean, log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
         return mean, log_var
+
+    def latent_codes(self, x, batch_size: int = 256) -> np.ndarray:
+        return self.encode(x, batch_size=batch_size)[0]
 
     def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
         """Decodes `n` codes drawn from the prior N(0, I)."""
@@ -148,12 +156,23 @@ class VAE(Autoencoder):
         """The objective's KL term given the batch-mean divergence `kl`."""
         return self.kl_weight() * kl
 
-    def compute_terms(self, x, target, sample_weight=None, training=False):
+    def split_inputs(self, inputs):
+        """`(x, conditions)`: the data, and the extra inputs that both
+        networks take beside it (none here; one-hot labels in the
+        conditional VAE)."""
+        return inputs, ()
+
+    @staticmethod
+    def run_network(network, first, conditions, training=False):
+        return network([first, *conditions] if conditions else first, training=training)
+
+    def compute_terms(self, inputs, target, sample_weight=None, training=False):
+        x, conditions = self.split_inputs(inputs)
         if training and self.binarize:
             x = target = self.sampler.bernoulli(x)
-        mean, log_var = self.encoder(x, training=training)
+        mean, log_var = self.run_network(self.encoder, x, conditions, training)
         z = self.sampler([mean, log_var])
-        reconstruction = self.decoder(z, training=training)
+        reconstruction = self.run_network(self.decoder, z, conditions, training)
         nll = self.negative_log_likelihood(target, reconstruction)
         kl = ae_losses.batch_mean(ae_losses.gaussian_kl(mean, log_var), sample_weight)
         terms = {"reconstruction_loss": ae_losses.batch_mean(nll, sample_weight), "kl_loss": self.kl_term(kl)}
@@ -161,15 +180,17 @@ class VAE(Autoencoder):
             terms["kl_divergence"] = kl
         return reconstruction, terms
 
-    def log_importance_weights(self, x, k: int, sampler: GaussianSampler | None = None):
+    def log_importance_weights(self, inputs, k: int, sampler: GaussianSampler | None = None):
         """`log p(x, z_i) - log q(z_i | x)` for `k` draws z_i ~ q(z|x) per
         example: shape `(batch, k)`. Their log-mean-exp is the importance
         weighted bound on log p(x) (Burda et al., 2015); `sampler` (default:
         the model's) draws the z_i."""
-        mean, log_var = self.encoder(x, training=False)
+        x, conditions = self.split_inputs(inputs)
+        mean, log_var = self.run_network(self.encoder, x, conditions)
         z = (sampler or self.sampler).sample_many(mean, log_var, k)
         flat_z = ops.reshape(z, (-1, *self.latent_shape))
-        output = self.decoder(flat_z, training=False)
+        conditions = [ops.repeat(c, k, axis=0) for c in conditions]
+        output = self.run_network(self.decoder, flat_z, conditions)
         repeated = ops.repeat(x, k, axis=0)
         log_px_z = ops.reshape(-self.negative_log_likelihood(repeated, output), (-1, k))
         # The densities are over the whole code, whatever its shape.
