@@ -8,7 +8,7 @@ if _keras.backend.backend() != "tensorflow":
         f"Received: backend={_keras.backend.backend()!r}"
     )
 
-from keras_ae import blocks, losses, models  # noqa: E402
+from keras_ae import blocks, latent, losses, models  # noqa: E402
 from keras_ae.models import (  # noqa: E402
     FAMILIES,
     Autoencoder,
@@ -19,7 +19,9 @@ from keras_ae.models import (  # noqa: E402
     SparseAutoencoder,
     VAE,
     BetaVAE,
+    ConditionalGAN,
     ConditionalVAE,
+    GAN,
     get_family,
 )
 

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--latent-dim", type=int, default=32)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--learning-rate", type=float, default=None, help="Adam's step (default 1e-3; 2e-4 for a GAN)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--architecture", help="dense or conv (default: the family's)")
     train.add_argument(
@@ -110,7 +110,13 @@ def _run(args: argparse.Namespace) -> None:
             architecture=args.architecture, options=dict(args.option), data_dir=args.data_dir,
             out=out, overwrite=args.overwrite,
         )
-        test, pca = metrics["test"], metrics["pca"]
+        test, pca = metrics["test"], metrics.get("pca")
+        if pca is None:  # a GAN: no reconstruction, the game's end state
+            print(
+                f"{args.family} on {args.dataset}: test d_loss {test['d_loss']:.3f}, g_loss "
+                f"{test['g_loss']:.3f}, D(real) {test['d_real']:.3f}, D(fake) {test['d_fake']:.3f}. Wrote {out}"
+            )
+            return
         print(
             f"{args.family} on {args.dataset}: test SSE/image {test['sse_per_image']:.3f} "
             f"(PSNR {test['psnr_db']:.2f} dB); PCA with {pca['n_components']} components "

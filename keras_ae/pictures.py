@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_ae import plotting, training
+from keras_ae.latent import prior_codes
 from keras_ae.validation import check_choice, check_positive_int
 
 KINDS = ("reconstructions", "samples", "manifold", "scatter", "interpolation")
@@ -43,25 +44,41 @@ def plot(
     model = training.load_saved_model(model_path)
     out = Path(out) if out is not None else Path(model_path).with_name(f"{kind}.png")
     name = f"{getattr(model, 'family', type(model).__name__)} model"
+    conditional = getattr(model, "network_inputs", 1) > 1
+    # A GAN has a generator only: no codes of real examples to show.
+    if kind in ("reconstructions", "scatter") and not hasattr(model, "reconstruct"):
+        raise ValueError(f"The {name} has no encoder, so it has no {kind}. Received: kind={kind!r}")
     if kind == "samples":
         if not hasattr(model, "sample"):
             raise ValueError(f"The {name} has no prior to sample from. Received: kind='samples'")
         plotting.image_grid(model.sample(n, seed=seed), out, title=f"{n} samples of the {name}")
         return out
+    if kind in ("manifold", "interpolation") and conditional:
+        raise ValueError(
+            f"The {name} decodes a code together with a label; draw its classes with "
+            f"`keras-ae plot samples`. Received: kind={kind!r}"
+        )
     if kind == "manifold":
         plotting.latent_manifold(model, out, n=n, title=f"{name}: decoded normal-quantile grid")
         return out
+    rng = np.random.default_rng(seed)
+    if kind == "interpolation" and not hasattr(model, "reconstruct"):
+        a, b = prior_codes(2, model.latent_shape, seed)
+        strip = model.interpolate(a, b, steps=max(n, 2), method=method)
+        plotting.image_grid(strip, out, columns=len(strip), title=f"{name}: {method} path between two prior codes")
+        return out
 
     arrays = training.load_matching_arrays(model, dataset, data_dir)
-    rng = np.random.default_rng(seed)
     x = arrays.x_test.astype("float32") / 255.0
     if kind == "reconstructions":
-        picked = x[rng.choice(len(x), size=min(n, len(x)), replace=False)]
-        plotting.reconstruction_grid(picked, model.reconstruct(picked), out, title=f"{name} on {dataset}")
+        picked = rng.choice(len(x), size=min(n, len(x)), replace=False)
+        labels = (arrays.y_test[picked],) if conditional else ()
+        plotting.reconstruction_grid(x[picked], model.reconstruct(x[picked], *labels), out, title=f"{name} on {dataset}")
     elif kind == "scatter":
         picked = rng.choice(len(x), size=min(n, len(x)), replace=False)
+        labels = (arrays.y_test[picked],) if conditional else ()
         plotting.latent_scatter(
-            model.latent_codes(x[picked]), arrays.y_test[picked], out, arrays.class_names,
+            model.latent_codes(x[picked], *labels), arrays.y_test[picked], out, arrays.class_names,
             title=f"{name}: codes of {len(picked)} {dataset} test examples",
         )
     else:

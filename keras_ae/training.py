@@ -17,7 +17,8 @@ import tensorflow as tf
 import keras_ae
 from keras_ae import datasets, evaluation, plotting
 from keras_ae.blocks import ARCHITECTURES
-from keras_ae.models import get_family
+from keras_ae.callbacks import GenerationProgress
+from keras_ae.models import GAN, get_family
 from keras_ae.outputs import check_output_dir, staged_output
 from keras_ae.validation import check_choice, check_positive_int
 
@@ -71,7 +72,7 @@ def train(
     epochs: int = 5,
     batch_size: int = 128,
     latent_dim: int = 32,
-    learning_rate: float = 1e-3,
+    learning_rate: float | None = None,
     seed: int = 0,
     architecture: str | None = None,
     options: dict | None = None,
@@ -83,14 +84,19 @@ def train(
     """Trains `family` on `dataset` and returns the metrics.
 
     With `out`, also writes `model.keras`, `history.json`, `metrics.json` and
-    `reconstructions.png` there, all or nothing.
+    pictures there, all or nothing: `reconstructions.png` for an
+    autoencoder; `samples.png` and `progress.png` (the same codes decoded
+    after each epoch) for a GAN.
 
     Args:
         family: a name from `keras_ae.FAMILIES`.
         dataset: a name from `keras_ae.datasets.DATASETS`.
-        epochs, batch_size, latent_dim, learning_rate: the usual.
+        epochs, batch_size, latent_dim: the usual.
+        learning_rate: Adam's step (default 1e-3; 2e-4 with beta_1 = 0.5
+            for both players of a GAN, as in DCGAN).
         seed: seeds weights, shuffling and noise (`keras.utils.set_random_seed`).
-        architecture: `"dense"` or `"conv"` (the family's default if None).
+        architecture: `"dense"` or `"conv"` (the family's default if None;
+            a GAN has its own DCGAN networks).
         options: the family's or the architecture's keyword arguments.
         data_dir: folder with the data set's files (see `keras_ae.datasets`).
         out: the run's folder.
@@ -99,12 +105,23 @@ def train(
             terminal and one line per epoch otherwise.
     """
     family_cls = get_family(family)
+    adversarial = issubclass(family_cls, GAN)
     check_choice(dataset, datasets.DATASETS, "dataset")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     latent_dim = check_positive_int(latent_dim, "latent_dim")
-    architecture = check_choice(architecture or family_cls.default_architecture, ARCHITECTURES, "architecture")
-    family_options, network_options = split_options(family_cls, architecture, dict(options or {}))
+    if learning_rate is None:
+        learning_rate = 2e-4 if adversarial else 1e-3
+    if adversarial:
+        if architecture is not None:
+            raise ValueError(
+                f"The {family!r} family has its own DCGAN networks; set them with "
+                f"--option filters=... / kernel_size=.... Received: architecture={architecture!r}"
+            )
+        family_options, network_options = _gan_options(family_cls, dict(options or {})), {}
+    else:
+        architecture = check_choice(architecture or family_cls.default_architecture, ARCHITECTURES, "architecture")
+        family_options, network_options = split_options(family_cls, architecture, dict(options or {}))
     if out is not None:
         check_output_dir(out, overwrite)
     if verbose == "auto":
@@ -119,20 +136,26 @@ def train(
     input_shape = arrays.x_train.shape[1:]
     if conditional:
         family_options["num_classes"] = len(arrays.class_names)
-    model = family_cls.from_spec(
-        input_shape, latent_dim, architecture=architecture,
-        architecture_options=network_options, **family_options,
-    )
-    test_labels = arrays.y_test if conditional else None
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if adversarial:
+        model = family_cls.from_spec(input_shape, latent_dim, seed=seed, **family_options)
+        model.compile(
+            generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+            discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        )
+        callbacks.append(GenerationProgress(n=10, seed=seed))
+    else:
+        model = family_cls.from_spec(
+            input_shape, latent_dim, architecture=architecture,
+            architecture_options=network_options, **family_options,
+        )
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
 
     started = time.perf_counter()
-    history = model.fit(
-        train_ds, epochs=epochs, validation_data=test_ds, verbose=verbose,
-        callbacks=[keras.callbacks.TerminateOnNaN()],
-    )
+    history = model.fit(train_ds, epochs=epochs, validation_data=test_ds, verbose=verbose, callbacks=callbacks)
     train_seconds = time.perf_counter() - started
-    if not np.isfinite(history.history["loss"][-1]):
+    watched = "d_loss" if adversarial else "loss"
+    if not np.isfinite(history.history[watched][-1]):
         raise ValueError(
             f"Training diverged (the loss became NaN or infinite). Lower the learning "
             f"rate. Received: learning_rate={learning_rate}"
@@ -151,22 +174,50 @@ def train(
         "seed": seed,
         "parameters": int(model.count_params()),
         "train_seconds": round(train_seconds, 1),
-        "test": evaluation.evaluate_model(model, arrays.x_test, labels=test_labels),
-        "pca": evaluation.pca_baseline(arrays.x_train, arrays.x_test, min(latent_dim, int(np.prod(input_shape)))),
-        "versions": versions(),
     }
+    test_labels = arrays.y_test if conditional else None
+    if adversarial:
+        # A GAN has no reconstruction to score: report where the game ended
+        # on the test images (the benchmarks judge the samples themselves).
+        metrics["test"] = {name: history.history[f"val_{name}"][-1] for name in model.trackers}
+    else:
+        metrics["test"] = evaluation.evaluate_model(model, arrays.x_test, labels=test_labels)
+        metrics["pca"] = evaluation.pca_baseline(
+            arrays.x_train, arrays.x_test, min(latent_dim, int(np.prod(input_shape)))
+        )
+    metrics["versions"] = versions()
     if out is not None:
         with staged_output(out, overwrite) as staging:
-            write_run(staging, model, history.history, metrics, arrays.x_test, test_labels)
+            write_run(staging, model, history.history, metrics)
+            if adversarial:
+                write_generator_pictures(staging, model, callbacks[-1], seed)
+            else:
+                write_reconstructions(staging, model, metrics, arrays.x_test, test_labels)
     return metrics
 
 
-def write_run(folder: Path, model, history: dict, metrics: dict, x_test: np.ndarray, y_test=None) -> None:
-    """The run's files: model, history, metrics and the reconstruction picture
-    (`y_test`: the labels a conditional model needs)."""
+def _gan_options(family_cls, options: dict) -> dict:
+    """The options a GAN family takes: its networks' arguments."""
+    names = [n for n in _parameters(family_cls.from_spec) if n not in ("image_shape", "seed", "num_classes")]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        raise ValueError(
+            f"Unknown option {unknown[0]!r} for family {family_cls.family!r}. Options: "
+            f"{', '.join(names)}. Received: options={options!r}"
+        )
+    return options
+
+
+def write_run(folder: Path, model, history: dict, metrics: dict) -> None:
+    """The files of every run: the model, its history and its metrics."""
     model.save(folder / "model.keras")
     (folder / "history.json").write_text(json.dumps(history, indent=2, default=float))
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+
+
+def write_reconstructions(folder: Path, model, metrics: dict, x_test: np.ndarray, y_test=None) -> None:
+    """An autoencoder run's picture: test examples above their
+    reconstructions (`y_test`: the labels a conditional model needs)."""
     x = x_test[:10].astype("float32") / 255.0
     title = (
         f"{metrics['family']} on {metrics['dataset']}: test SSE/image "
@@ -175,6 +226,16 @@ def write_run(folder: Path, model, history: dict, metrics: dict, x_test: np.ndar
     )
     labels = () if y_test is None else (y_test[:10],)
     plotting.reconstruction_grid(x, model.reconstruct(x, *labels), folder / "reconstructions.png", title)
+
+
+def write_generator_pictures(folder: Path, model, progress: GenerationProgress, seed: int) -> None:
+    """A GAN run's pictures: 64 samples, and the generator's progress."""
+    plotting.image_grid(model.sample(64, seed=seed), folder / "samples.png", title=f"64 samples of the {model.family} model")
+    rows = progress.images
+    plotting.image_grid(
+        rows.reshape(-1, *rows.shape[2:]), folder / "progress.png", columns=rows.shape[1],
+        title=f"The same {rows.shape[1]} codes after each of {len(rows)} epochs (rows)",
+    )
 
 
 def load_saved_model(path: str | os.PathLike) -> keras.Model:
@@ -206,6 +267,11 @@ def evaluate(
     the model's code size."""
     check_choice(dataset, datasets.DATASETS, "dataset")
     model = load_saved_model(model_path)
+    if not hasattr(model, "reconstruct"):
+        raise ValueError(
+            f"`evaluate` scores reconstructions; the {model.family!r} model has none (its samples "
+            f"are judged by benchmarks/mnist_gan.py). Received: model='{model_path}'"
+        )
     arrays = load_matching_arrays(model, dataset, data_dir)
     labels = arrays.y_test if getattr(model, "network_inputs", 1) > 1 else None
     return {

@@ -4,7 +4,6 @@ by the tests that read its outputs)."""
 import json
 
 import keras
-import numpy as np
 import pytest
 
 import keras_ae

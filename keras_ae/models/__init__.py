@@ -10,3 +10,4 @@ from keras_ae.models.contractive import ContractiveAutoencoder
 from keras_ae.models.vae import VAE
 from keras_ae.models.beta_vae import BetaVAE
 from keras_ae.models.cvae import ConditionalVAE
+from keras_ae.models.gan import GAN, ConditionalGAN

@@ -14,7 +14,8 @@ import tensorflow as tf
 
 from keras_ae import losses as ae_losses
 from keras_ae.blocks import ARCHITECTURES
-from keras_ae.validation import check_batch, check_choice, check_positive_int
+from keras_ae.latent import interpolate_codes
+from keras_ae.validation import check_batch, check_choice
 
 # Family name -> class. Filled by `register_family`, so adding a family never
 # edits a central map.
@@ -204,31 +205,11 @@ class Autoencoder(keras.Model):
         Args:
             a, b: two examples of the model's data shape.
             steps: codes on the path, both ends included (>= 2).
-            method: `"linear"`, or `"slerp"` (along the great circle, with
-                the norm interpolated linearly: the path a Gaussian prior's
-                typical codes follow, where linear paths cut through the
-                improbable centre).
+            method: `"linear"` or `"slerp"` (see `keras_ae.latent.interpolate_codes`).
         """
-        steps = check_positive_int(steps, "steps")
-        if steps < 2:
-            raise ValueError(f"`steps` must be at least 2 (both ends). Received: steps={steps}")
-        check_choice(method, ("linear", "slerp"), "method")
         pair = [check_batch(np.asarray(v, dtype="float32")[None], self.data_shape, name)[0] for v, name in ((a, "a"), (b, "b"))]
-        ends = self.latent_codes(np.stack(pair))
-        start, end = ends.reshape(2, -1).astype("float64")
-        t = np.linspace(0.0, 1.0, steps)[:, None]
-        if method == "linear":
-            codes = (1 - t) * start + t * end
-        else:
-            norms = np.linalg.norm([start, end], axis=1)
-            unit = np.array([start, end]) / np.maximum(norms, 1e-12)[:, None]
-            omega = np.arccos(np.clip(unit[0] @ unit[1], -1.0, 1.0))
-            if omega < 1e-6:  # same direction: the great circle is a point
-                directions = (1 - t) * unit[0] + t * unit[1]
-            else:
-                directions = (np.sin((1 - t) * omega) * unit[0] + np.sin(t * omega) * unit[1]) / np.sin(omega)
-            codes = directions * ((1 - t) * norms[0] + t * norms[1])
-        return self.decode(codes.reshape(steps, *self.latent_shape).astype("float32"))
+        start, end = self.latent_codes(np.stack(pair))
+        return self.decode(interpolate_codes(start, end, steps, method))
 
     @classmethod
     def from_spec(cls, input_shape, latent_dim, architecture=None, architecture_options=None, **options):

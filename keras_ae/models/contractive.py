@@ -4,7 +4,6 @@ the input (Rifai et al., 2011)."""
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 from keras import layers, ops
 

@@ -5,38 +5,17 @@ draws examples of chosen classes."""
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_ae.blocks import ARCHITECTURES, condition_on_labels, conditioned_shape, gaussian_encoder
+from keras_ae.labels import ConditionalSampling, check_labels, one_hot
 from keras_ae.models.base import register_family
 from keras_ae.models.vae import VAE
 from keras_ae.validation import check_batch, check_positive_int
 
 
-def check_labels(labels, num_classes: int, count: int | None = None, name: str = "labels") -> np.ndarray:
-    """Integer class ids in [0, num_classes), one per example when `count`."""
-    array = np.asarray(labels)
-    if array.ndim != 1 or not (np.issubdtype(array.dtype, np.integer) or np.all(np.mod(array, 1) == 0)):
-        raise ValueError(
-            f"`{name}` must be a 1-D array of integer class ids. Received: {name} with shape "
-            f"{array.shape} and dtype {array.dtype}"
-        )
-    if array.size and (array.min() < 0 or array.max() >= num_classes):
-        bad = array[(array < 0) | (array >= num_classes)][0]
-        raise ValueError(
-            f"`{name}` must be class ids in [0, {num_classes}). Received: {name} containing {bad.item()!r}"
-        )
-    if count is not None and len(array) != count:
-        raise ValueError(
-            f"`{name}` must hold one label per example ({count}). Received: {name} with "
-            f"{len(array)} entries"
-        )
-    return array.astype("int32")
-
-
 @register_family("cvae")
-class ConditionalVAE(VAE):
+class ConditionalVAE(ConditionalSampling, VAE):
     """Conditional VAE (Sohn et al., 2015): q(z|x, y) and p(x|z, y).
 
     Everything of `VAE` holds, with the label as a second input everywhere:
@@ -104,19 +83,6 @@ class ConditionalVAE(VAE):
         labels = check_labels(labels, self.num_classes, len(x))
         return self.predict((x, labels), batch_size=batch_size, verbose=0)
 
-    def generate(self, labels, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
-        """One example of each class in `labels`, from codes drawn from the prior."""
-        labels = check_labels(labels, self.num_classes)
-        if not len(labels):
-            raise ValueError("`labels` must name at least one class. Received: labels=[]")
-        z = np.random.default_rng(seed).standard_normal((len(labels), *self.latent_shape)).astype("float32")
-        return self.decode(z, labels, batch_size=batch_size)
-
-    def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
-        """`n` examples, the classes taken in turn (0, 1, ..., 0, 1, ...)."""
-        n = check_positive_int(n, "n")
-        return self.generate(np.arange(n) % self.num_classes, seed=seed, batch_size=batch_size)
-
     def interpolate(self, *args, **kwargs):
         raise NotImplementedError(
             "Interpolate the conditional VAE's codes with `latent_codes(x, labels)` and "
@@ -143,9 +109,4 @@ class ConditionalVAE(VAE):
 
     def split_inputs(self, inputs):
         x, labels = inputs
-        labels = ops.cast(labels, "int32")
-        # In a graph a bad label cannot be checked up front; one_hot would
-        # silently give it an all-zero vector, so stop the step instead.
-        tf.debugging.assert_non_negative(labels, message="labels must be class ids >= 0")
-        tf.debugging.assert_less(labels, self.num_classes, message=f"labels must be class ids < {self.num_classes}")
-        return x, (ops.one_hot(labels, self.num_classes),)
+        return x, (one_hot(labels, self.num_classes),)

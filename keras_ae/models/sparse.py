@@ -3,7 +3,6 @@ an L1 activity penalty or the KL divergence towards a target activation rho."""
 
 from __future__ import annotations
 
-import keras
 
 from keras_ae import losses as ae_losses
 from keras_ae.models.base import Autoencoder, register_family

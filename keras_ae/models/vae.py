@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import math
 
-import keras
 import numpy as np
 from keras import ops
 
 from keras_ae import losses as ae_losses
 from keras_ae.blocks import gaussian_encoder
+from keras_ae.latent import prior_codes
 from keras_ae.layers import GaussianSampler
 from keras_ae.models.base import Autoencoder, register_family
 from keras_ae.validation import (
@@ -18,7 +18,6 @@ from keras_ae.validation import (
     check_choice,
     check_non_negative,
     check_non_negative_int,
-    check_positive_int,
 )
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -127,9 +126,7 @@ class VAE(Autoencoder):
 
     def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
         """Decodes `n` codes drawn from the prior N(0, I)."""
-        n = check_positive_int(n, "n")
-        z = np.random.default_rng(seed).standard_normal((n, *self.latent_shape)).astype("float32")
-        return self.decode(z, batch_size=batch_size)
+        return self.decode(prior_codes(n, self.latent_shape, seed), batch_size=batch_size)
 
     # === Objective ===
 

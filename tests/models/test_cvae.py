@@ -60,3 +60,16 @@ class TestConditionalVAE(FamilyTest):
         dataset = tf.data.Dataset.from_tensor_slices((mnist_digits[:4], np.array([0, 1, 2, 12]))).batch(4)
         with pytest.raises(tf.errors.InvalidArgumentError, match="class ids < 10"):
             model.fit(dataset, verbose=0)
+
+    @pytest.mark.parametrize("kind", ["reconstructions", "scatter", "samples", "manifold"])
+    def test_plot_passes_the_test_labels(self, kind, tmp_path, capsys):
+        from keras_ae import cli
+
+        self.make_model().save(tmp_path / "model.keras")
+        out = tmp_path / "picture.png"
+        status = cli.main(["plot", kind, str(tmp_path / "model.keras"), "--out", str(out), "--n", "20"])
+        if kind == "manifold":  # a code alone does not make an image here
+            assert status == 2 and "Received: kind='manifold'" in capsys.readouterr().err
+            assert not out.exists()
+        else:
+            assert status == 0 and out.read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,313 @@
+"""The GAN: a generator against a discriminator, each with its own optimizer,
+trained by the two-player objective in one custom `train_step`; and its
+conditional form."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_ae.blocks import condition_on_labels, conditioned_shape, conv_networks
+from keras_ae.labels import ConditionalSampling, check_labels, one_hot
+from keras_ae.latent import interpolate_codes, prior_codes
+from keras_ae.layers import GaussianSampler
+from keras_ae.models.base import _input_shape_of, register_family
+from keras_ae.validation import check_batch, check_positive_int
+
+
+def _default_optimizer():
+    # Radford et al.'s DCGAN settings: a small step and a short memory.
+    return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+
+def dcgan_networks(image_shape, latent_dim, filters=(64, 128), kernel_size=4, condition_classes=0):
+    """A DCGAN-style generator (dense projection, stride-2 Conv2DTranspose
+    stages, ReLU, sigmoid output) and discriminator (stride-2 Conv2D stages,
+    leaky ReLU, one logit), from the shared conv blocks.
+
+    With `condition_classes`, both take a one-hot label as a second input.
+    """
+    k = condition_classes
+    _, generator = conv_networks(image_shape, latent_dim + k, filters, kernel_size, activation="relu")
+    discriminator_shape = conditioned_shape(image_shape, k) if k else image_shape
+    discriminator, _ = conv_networks(discriminator_shape, 1, filters, kernel_size, activation="leaky_relu")
+    if k:
+        discriminator, generator = condition_on_labels(discriminator, generator, image_shape, k)
+    return generator, discriminator
+
+
+@register_family("gan")
+class GAN(keras.Model):
+    """Generative adversarial network (Goodfellow et al., 2014), DCGAN-style
+    networks by default (Radford et al., 2016).
+
+    One `train_step` runs a discriminator step on a real and a generated
+    batch (binary cross-entropy on logits: -log D(x) - log(1 - D(G(z)))),
+    then a generator step on a fresh batch of codes with the non-saturating
+    loss -log D(G(z)), whose gradient does not vanish while the
+    discriminator wins. `fit` shows `d_loss`, `g_loss` and the mean
+    probabilities `d_real` and `d_fake` the discriminator gives; `evaluate`
+    reports them without updates.
+
+    Args:
+        generator: a built `keras.Model` from codes to images in [0, 1].
+        discriminator: a built `keras.Model` from images to one logit.
+        seed: seed of the codes drawn in training (saved with the model).
+
+    Example:
+
+    ```python
+    gan = keras_ae.models.GAN.from_spec((28, 28, 1), latent_dim=100)
+    gan.compile(generator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                discriminator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    gan.fit(x_train, epochs=10, batch_size=128)
+    images = gan.sample(16, seed=0)
+    ```
+    """
+
+    network_inputs = 1
+
+    def __init__(self, generator, discriminator, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(generator, dict):
+            generator = keras.saving.deserialize_keras_object(generator)
+        if isinstance(discriminator, dict):
+            discriminator = keras.saving.deserialize_keras_object(discriminator)
+        self.latent_shape = _input_shape_of(generator, "generator", self.network_inputs)
+        self.data_shape = _input_shape_of(discriminator, "discriminator", self.network_inputs)
+        if tuple(generator.output_shape[1:]) != self.data_shape:
+            raise ValueError(
+                f"The generator must output the discriminator's input shape {self.data_shape}. "
+                f"Received: generator output shape {tuple(generator.output_shape[1:])}"
+            )
+        if tuple(discriminator.output_shape[1:]) != (1,):
+            raise ValueError(
+                "The discriminator must output one logit per example. Received: discriminator "
+                f"output shape {tuple(discriminator.output_shape[1:])}"
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.noise = GaussianSampler(seed, name="noise")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self.generator_optimizer = None
+        self.discriminator_optimizer = None
+        # The networks are built; a subclassed model counts as built only
+        # once told (else its optimizer state is not saved).
+        self.built = True
+
+    @classmethod
+    def from_spec(cls, image_shape, latent_dim=100, filters=(64, 128), kernel_size=4, seed=None, **kwargs):
+        """A DCGAN on `image_shape` (see `dcgan_networks`)."""
+        latent_dim = check_positive_int(latent_dim, "latent_dim")
+        generator, discriminator = dcgan_networks(image_shape, latent_dim, filters, kernel_size, **kwargs)
+        return cls(generator, discriminator, seed=seed)
+
+    # === Public API ===
+
+    @property
+    def latent_dim(self) -> int:
+        return int(np.prod(self.latent_shape))
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def decode(self, z, batch_size: int = 256) -> np.ndarray:
+        """Generated images for a batch of codes."""
+        return self.generator.predict(check_batch(z, self.latent_shape, "z"), batch_size=batch_size, verbose=0)
+
+    def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
+        """`n` images from codes drawn from N(0, I)."""
+        return self.decode(prior_codes(n, self.latent_shape, seed), batch_size=batch_size)
+
+    def path_codes(self, a, b, steps: int = 10, method: str = "linear") -> np.ndarray:
+        """Codes along the path between codes `a` and `b` (see
+        `keras_ae.latent.interpolate_codes`)."""
+        a = check_batch(np.asarray(a, "float32")[None], self.latent_shape, "a")[0]
+        b = check_batch(np.asarray(b, "float32")[None], self.latent_shape, "b")[0]
+        return interpolate_codes(a, b, steps, method)
+
+    def interpolate(self, a, b, steps: int = 10, method: str = "linear") -> np.ndarray:
+        """Images along the path between codes `a` and `b`."""
+        return self.decode(self.path_codes(a, b, steps, method))
+
+    # === Training ===
+
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        """Configures training with one optimizer per network (Adam 2e-4,
+        beta_1 0.5 when not given). There is no `loss`: the objective
+        belongs to the model."""
+        for name in ("optimizer", "loss"):
+            if kwargs.get(name) is not None:
+                raise ValueError(
+                    f"A GAN takes `generator_optimizer` and `discriminator_optimizer`, not "
+                    f"`{name}`. Received: {name}={kwargs[name]!r}"
+                )
+            kwargs.pop(name, None)
+        super().compile(optimizer=None, **kwargs)
+        self.generator_optimizer = keras.optimizers.get(generator_optimizer or _default_optimizer())
+        self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer or _default_optimizer())
+        # Built now, so that a saved state has variables to load into.
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        return {
+            "generator_optimizer": keras.saving.serialize_keras_object(self.generator_optimizer),
+            "discriminator_optimizer": keras.saving.serialize_keras_object(self.discriminator_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(**{k: keras.saving.deserialize_keras_object(v) for k, v in config.items()})
+
+    def split_batch(self, data):
+        """`(images, conditions)` of a batch from `fit`."""
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return x, ()
+
+    @staticmethod
+    def run_network(network, first, conditions, training=False):
+        return network([first, *conditions] if conditions else first, training=training)
+
+    def _discriminator_loss(self, x, conditions, training):
+        """The discriminator's loss and its logits on real and generated images."""
+        z = keras.random.normal((ops.shape(x)[0], *self.latent_shape), seed=self.noise.seed_generator)
+        fake = self.run_network(self.generator, z, conditions, training)
+        real_logits = self.run_network(self.discriminator, x, conditions, training)
+        fake_logits = self.run_network(self.discriminator, fake, conditions, training)
+        d_loss = ops.mean(ops.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) + ops.mean(
+            ops.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True)
+        )
+        return d_loss, real_logits, fake_logits
+
+    def _generator_loss(self, x, conditions, training):
+        z = keras.random.normal((ops.shape(x)[0], *self.latent_shape), seed=self.noise.seed_generator)
+        logits = self.run_network(self.discriminator, self.run_network(self.generator, z, conditions, training), conditions, training)
+        return ops.mean(ops.binary_crossentropy(ops.ones_like(logits), logits, from_logits=True))
+
+    def _apply(self, optimizer, loss, tape, variables):
+        gradients = tape.gradient(loss, variables)
+        optimizer.apply(gradients, variables)
+
+    def train_step(self, data):
+        x, conditions = self.split_batch(data)
+        # Replica gradients are summed, so each replica gives its share of
+        # the global-batch mean (as in keras_ae.losses).
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            d_loss, real_logits, fake_logits = self._discriminator_loss(x, conditions, training=True)
+            scaled = self.discriminator_optimizer.scale_loss(d_loss / replicas)
+        self._apply(self.discriminator_optimizer, scaled, tape, self.discriminator.trainable_variables)
+        with tf.GradientTape() as tape:
+            g_loss = self._generator_loss(x, conditions, training=True)
+            scaled = self.generator_optimizer.scale_loss(g_loss / replicas)
+        self._apply(self.generator_optimizer, scaled, tape, self.generator.trainable_variables)
+        return self._track(x, d_loss, g_loss, real_logits, fake_logits)
+
+    def test_step(self, data):
+        x, conditions = self.split_batch(data)
+        d_loss, real_logits, fake_logits = self._discriminator_loss(x, conditions, training=False)
+        return self._track(x, d_loss, self._generator_loss(x, conditions, training=False), real_logits, fake_logits)
+
+    def _track(self, x, d_loss, g_loss, real_logits, fake_logits):
+        batch = ops.shape(x)[0]
+        values = {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": ops.mean(ops.sigmoid(real_logits)),
+            "d_fake": ops.mean(ops.sigmoid(fake_logits)),
+        }
+        for name, value in values.items():
+            self.trackers[name].update_state(value, sample_weight=batch)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a data set shuffles itself
+        elif isinstance(x, np.ndarray):
+            x = check_batch(x, self.data_shape, "x")
+        return super().fit(x, y, *args, **kwargs)
+
+    # === Config ===
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "seed": self.noise.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@register_family("cgan")
+class ConditionalGAN(ConditionalSampling, GAN):
+    """Conditional GAN (Mirza and Osindero, 2014): generator and
+    discriminator both see a one-hot label; the generated batch of a step
+    carries the real batch's labels. Train with `fit(images, labels)`;
+    `generate(labels)` draws images of chosen classes.
+
+    Args:
+        generator: a built `keras.Model` taking `[z, one_hot_label]`.
+        discriminator: a built `keras.Model` taking `[image, one_hot_label]`.
+        seed: as for `GAN`.
+
+    Example:
+
+    ```python
+    cgan = keras_ae.models.ConditionalGAN.from_spec((28, 28, 1), latent_dim=100, num_classes=10)
+    cgan.compile()
+    cgan.fit(x_train, y_train, epochs=10, batch_size=128)
+    sevens = cgan.generate([7] * 8, seed=0)
+    ```
+    """
+
+    network_inputs = 2
+
+    def __init__(self, generator, discriminator, seed=None, **kwargs):
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
+        self.num_classes = int(self.generator.input_shape[1][-1])
+
+    @classmethod
+    def from_spec(cls, image_shape, latent_dim=100, num_classes=10, filters=(64, 128), kernel_size=4, seed=None):
+        num_classes = check_positive_int(num_classes, "num_classes")
+        return super().from_spec(image_shape, latent_dim, filters, kernel_size, seed, condition_classes=num_classes)
+
+    def call(self, inputs, training=False):
+        z, labels = inputs
+        return self.generator([z, one_hot(labels, self.num_classes)], training=training)
+
+    def decode(self, z, labels, batch_size: int = 256) -> np.ndarray:
+        z = check_batch(z, self.latent_shape, "z")
+        labels = check_labels(labels, self.num_classes, len(z))
+        return self.predict((z, labels), batch_size=batch_size, verbose=0)
+
+    def interpolate(self, a, b, steps: int = 10, method: str = "linear", label: int = 0) -> np.ndarray:
+        """Images of class `label` along the path between codes `a` and `b`."""
+        codes = self.path_codes(a, b, steps, method)
+        return self.decode(codes, [label] * len(codes))
+
+    def split_batch(self, data):
+        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if isinstance(x, (tuple, list)):
+            x, labels = x
+        return x, (one_hot(labels, self.num_classes),)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, np.ndarray):
+            if y is None:
+                raise ValueError("The conditional GAN trains on (images, labels). Received: y=None")
+            x = check_batch(x, self.data_shape, "x")
+            y = check_labels(y, self.num_classes, len(x), name="y")
+        return super().fit(x, y, *args, **kwargs)

@@ -1,0 +1,131 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_ae
+
+
+def make_gan(cls=keras_ae.GAN, **kwargs):
+    keras.utils.set_random_seed(0)
+    return cls.from_spec((28, 28, 1), latent_dim=8, filters=(8, 16), seed=1, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [keras_ae.GAN, keras_ae.ConditionalGAN])
+def test_registered_and_config_round_trip(cls):
+    gan = make_gan(cls)
+    assert keras.saving.get_registered_object(keras.saving.get_registered_name(cls)) is cls
+    clone = cls.from_config(gan.get_config())
+    clone.set_weights(gan.get_weights())
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
+    labels = ([1, 2, 3],) if cls is keras_ae.ConditionalGAN else ()
+    np.testing.assert_array_equal(gan.decode(z, *labels), clone.decode(z, *labels))
+
+
+def test_fit_trains_both_players_and_evaluate_reports(mnist_digits):
+    gan = make_gan()
+    gan.compile()
+    generator, discriminator = gan.generator.get_weights(), gan.discriminator.get_weights()
+    history = gan.fit(mnist_digits[:256], epochs=2, batch_size=64, verbose=0).history
+    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert not np.allclose(generator[0], gan.generator.get_weights()[0])
+    assert not np.allclose(discriminator[0], gan.discriminator.get_weights()[0])
+    assert int(gan.generator_optimizer.iterations) == int(gan.discriminator_optimizer.iterations) == 8
+    report = gan.evaluate(mnist_digits[:128], batch_size=64, verbose=0, return_dict=True)
+    assert 0 < report["d_real"] < 1 and 0 < report["d_fake"] < 1
+
+
+@pytest.mark.parametrize("cls", [keras_ae.GAN, keras_ae.ConditionalGAN])
+def test_save_load_continue_equals_uninterrupted(cls, mnist_digits, mnist_labels, tmp_path):
+    data = (mnist_digits[:64],) + ((mnist_labels[:64],) if cls is keras_ae.ConditionalGAN else ())
+    gan = make_gan(cls)
+    gan.compile()
+    gan.fit(*data, epochs=1, batch_size=32, shuffle=False, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras")
+    assert type(loaded) is cls
+    for saved, restored in zip(
+        gan.generator_optimizer.variables + gan.discriminator_optimizer.variables,
+        loaded.generator_optimizer.variables + loaded.discriminator_optimizer.variables,
+    ):
+        np.testing.assert_array_equal(saved.numpy(), restored.numpy())
+    gan.fit(*data, epochs=1, batch_size=32, shuffle=False, verbose=0)
+    loaded.fit(*data, epochs=1, batch_size=32, shuffle=False, verbose=0)
+    for a, b in zip(gan.weights, loaded.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-6)
+
+
+def test_conditional_generation_and_bad_labels(mnist_digits):
+    cgan = make_gan(keras_ae.ConditionalGAN, num_classes=10)
+    assert cgan.generate([0, 7, 7], seed=0).shape == (3, 28, 28, 1)
+    assert cgan.sample(12, seed=0).shape == (12, 28, 28, 1)
+    with pytest.raises(ValueError, match="containing 10"):
+        cgan.generate([10])
+    cgan.compile()
+    with pytest.raises(ValueError, match="one label per example \\(8\\)"):
+        cgan.fit(mnist_digits[:8], np.arange(5), verbose=0)
+
+
+def test_bad_input_and_compile():
+    gan = make_gan()
+    with pytest.raises(ValueError, match="Received: n=0"):
+        gan.sample(0)
+    with pytest.raises(ValueError, match="Received: z with shape"):
+        gan.decode(np.zeros((2, 9)))
+    with pytest.raises(ValueError, match="Received: loss='mse'"):
+        gan.compile(loss="mse")
+    with pytest.raises(ValueError, match="Received: x with shape"):
+        gan.fit(np.zeros((4, 28, 28, 3)), verbose=0)
+    assert gan.interpolate(np.zeros(8), np.ones(8), steps=4, method="slerp").shape == (4, 28, 28, 1)
+
+
+@pytest.fixture(scope="module")
+def gan_run(tmp_path_factory):
+    from keras_ae import cli
+
+    out = tmp_path_factory.mktemp("gan") / "run"
+    argv = ["train", "gan", "--epochs", "2", "--latent-dim", "2", "--option", "filters=(8,16)", "--out", str(out)]
+    assert cli.main(argv) == 0
+    return out
+
+
+def test_cli_trains_a_gan_with_its_pictures(gan_run):
+    import json
+
+    assert sorted(p.name for p in gan_run.iterdir()) == [
+        "history.json", "metrics.json", "model.keras", "progress.png", "samples.png"]
+    metrics = json.loads((gan_run / "metrics.json").read_text())
+    assert metrics["learning_rate"] == 2e-4 and set(metrics["test"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    history = json.loads((gan_run / "history.json").read_text())
+    assert len(history["d_loss"]) == 2 and metrics["test"]["d_loss"] == history["val_d_loss"][-1]
+    assert type(keras.saving.load_model(gan_run / "model.keras")) is keras_ae.GAN
+
+
+def test_progress_rows_are_the_fixed_codes_after_each_epoch(mnist_digits):
+    from keras_ae.callbacks import GenerationProgress
+
+    gan = make_gan()
+    gan.compile()
+    progress = GenerationProgress(n=4, seed=3)
+    gan.fit(mnist_digits[:64], epochs=2, batch_size=32, verbose=0, callbacks=[progress])
+    assert progress.images.shape == (2, 4, 28, 28, 1)
+    np.testing.assert_allclose(progress.images[-1], gan.decode(keras_ae.latent.prior_codes(4, (8,), seed=3)), atol=1e-6)
+    assert not np.allclose(progress.images[0], progress.images[1])
+
+
+@pytest.mark.parametrize("kind", ["samples", "manifold", "interpolation"])
+def test_plot_draws_a_gan(gan_run, tmp_path, kind):
+    from keras_ae import cli
+
+    out = tmp_path / f"{kind}.png"
+    assert cli.main(["plot", kind, str(gan_run / "model.keras"), "--out", str(out), "--n", "4"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("argv", [["plot", "reconstructions"], ["plot", "scatter"], ["evaluate"]])
+def test_a_gan_has_no_reconstructions(gan_run, argv, capsys):
+    from keras_ae import cli
+
+    assert cli.main([*argv, str(gan_run / "model.keras")]) == 2
+    err = capsys.readouterr().err
+    assert "Received:" in err and len(err.strip().splitlines()) == 1
