@@ -1,4 +1,4 @@
-"""The `keras-ae` command: `train`, `evaluate`, `plot` and `families`.
+"""The `keras-ae` command: `train`, `evaluate`, `plot`, `export` and `families`.
 
 Errors in what the user typed end the command with status 2 and one line
 naming the argument and the value; nothing is left half-written.
@@ -32,6 +32,9 @@ def _option(text: str) -> tuple[str, object]:
 # The kinds of `keras-ae plot` (keras_ae.pictures.KINDS, kept here so that
 # --help answers without importing TensorFlow).
 PLOTS = ("reconstructions", "samples", "manifold", "scatter", "interpolation")
+# keras_ae.export.PARTS, likewise.
+EXPORT_FORMATS = ("saved_model",)
+EXPORT_PARTS = ("full", "encoder", "decoder")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--seed", type=int, default=0)
     plot.add_argument("--method", default="linear", help="interpolation path: linear or slerp")
 
+    export = commands.add_parser(
+        "export", help="write a saved model for TF Serving",
+        description="Export a saved .keras model as a SavedModel with named signatures "
+        "(serving_default, encode, decode, sample) into OUT/NAME/VERSION/, the TF Serving "
+        "layout, and list it in OUT/models.config. A new version never replaces an old one.",
+    )
+    export.add_argument("model", help="path to a .keras file")
+    export.add_argument("--format", default="saved_model", choices=EXPORT_FORMATS, help="saved_model")
+    export.add_argument("--part", default="full", choices=EXPORT_PARTS, help="full | encoder | decoder")
+    export.add_argument("--out", required=True, help="the serving folder (models.config is written there)")
+    export.add_argument("--name", help="the model's name in TF Serving (default: the family's name)")
+    export.add_argument("--version", type=int, help="version number (default: one more than the highest)")
+
     commands.add_parser("families", help="list the autoencoder families", description="List the families.")
     return parser
 
@@ -133,6 +149,12 @@ def _run(args: argparse.Namespace) -> None:
             n=args.n, seed=args.seed, method=args.method,
         )
         print(f"Wrote {out}")
+    elif args.command == "export":
+        from keras_ae import export
+
+        model = training.load_saved_model(args.model)
+        path = export.export_saved_model(model, args.out, name=args.name, version=args.version, part=args.part)
+        print(f"Wrote {path} with signatures {', '.join(export.serving_endpoints(model, args.part))}")
 
 
 def main(argv: list[str] | None = None) -> int:
