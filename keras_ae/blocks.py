@@ -23,11 +23,23 @@ def dense_stack(x, units: Sequence[int], activation, name: str):
     return x
 
 
-def _strided_stack(layer_class, x, filters, kernel_size, activation, name):
+def normalized(layer, x, activation, batch_norm: bool, name: str):
+    """`layer(x)` followed by its activation, with batch normalization in
+    between when `batch_norm` (the layer then needs no bias)."""
+    if not batch_norm:
+        return layer(x)
+    x = layer(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation(activation, name=f"{name}_act")(x)
+
+
+def _strided_stack(layer_class, x, filters, kernel_size, activation, name, batch_norm=False):
     for i, f in enumerate(filters):
-        x = layer_class(
-            f, kernel_size, strides=2, padding="same", activation=activation, name=f"{name}_{i}"
-        )(x)
+        layer = layer_class(
+            f, kernel_size, strides=2, padding="same", activation=None if batch_norm else activation,
+            use_bias=not batch_norm, name=f"{name}_{i}",
+        )
+        x = normalized(layer, x, activation, batch_norm, f"{name}_{i}")
     return x
 
 
@@ -36,9 +48,10 @@ def conv_down_stack(x, filters: Sequence[int], kernel_size: int, activation, nam
     return _strided_stack(layers.Conv2D, x, filters, kernel_size, activation, f"{name}_conv")
 
 
-def conv_up_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str):
-    """Doubles the resolution once per entry of `filters` (stride-2 Conv2DTranspose)."""
-    return _strided_stack(layers.Conv2DTranspose, x, filters, kernel_size, activation, f"{name}_deconv")
+def conv_up_stack(x, filters: Sequence[int], kernel_size: int, activation, name: str, batch_norm: bool = False):
+    """Doubles the resolution once per entry of `filters` (stride-2
+    Conv2DTranspose), each stage batch-normalized when `batch_norm`."""
+    return _strided_stack(layers.Conv2DTranspose, x, filters, kernel_size, activation, f"{name}_deconv", batch_norm)
 
 
 def dense_networks(
@@ -92,6 +105,7 @@ def conv_networks(
     activation: str = "relu",
     latent_activation: str | None = None,
     output_activation: str | None = "sigmoid",
+    decoder_batch_norm: bool = False,
 ) -> tuple[keras.Model, keras.Model]:
     """A Conv2D down-sampling encoder and its Conv2DTranspose mirror.
 
@@ -108,6 +122,8 @@ def conv_networks(
         activation: activation of the hidden layers.
         latent_activation: activation of the code layer (None = linear).
         output_activation: activation of the reconstruction.
+        decoder_batch_norm: batch-normalize the decoder's projection and
+            up-sampling stages (the DCGAN generator's recipe).
     """
     input_shape = check_shape(input_shape, "input_shape", rank=3)
     check_positive_int(latent_dim, "latent_dim")
@@ -135,9 +151,13 @@ def conv_networks(
 
     z = keras.Input((latent_dim,), name="z")
     h = dense_stack(z, dense_units[::-1], activation, name="decoder")
-    h = layers.Dense(math.prod(feature_shape), activation=activation, name="decoder_project")(h)
+    project = layers.Dense(
+        math.prod(feature_shape), activation=None if decoder_batch_norm else activation,
+        use_bias=not decoder_batch_norm, name="decoder_project",
+    )
+    h = normalized(project, h, activation, decoder_batch_norm, "decoder_project")
     h = layers.Reshape(feature_shape, name="reshape")(h)
-    h = conv_up_stack(h, filters[::-1], kernel_size, activation, name="decoder")
+    h = conv_up_stack(h, filters[::-1], kernel_size, activation, name="decoder", batch_norm=decoder_batch_norm)
     h = layers.Conv2D(
         channels, kernel_size, padding="same", activation=output_activation, name="output"
     )(h)

@@ -32,9 +32,10 @@ def _option(text: str) -> tuple[str, object]:
 # The kinds of `keras-ae plot` (keras_ae.pictures.KINDS, kept here so that
 # --help answers without importing TensorFlow).
 PLOTS = ("reconstructions", "samples", "manifold", "scatter", "interpolation")
-# keras_ae.export.PARTS, likewise.
-EXPORT_FORMATS = ("saved_model",)
+# keras_ae.export.FORMATS, PARTS and QUANTIZATIONS, likewise.
+EXPORT_FORMATS = ("saved_model", "tflite", "onnx")
 EXPORT_PARTS = ("full", "encoder", "decoder")
+EXPORT_QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,17 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--method", default="linear", help="interpolation path: linear or slerp")
 
     export = commands.add_parser(
-        "export", help="write a saved model for TF Serving",
-        description="Export a saved .keras model as a SavedModel with named signatures "
-        "(serving_default, encode, decode, sample) into OUT/NAME/VERSION/, the TF Serving "
-        "layout, and list it in OUT/models.config. A new version never replaces an old one.",
+        "export", help="write a model for TF Serving (SavedModel), phones (LiteRT) or ONNX",
+        description="Export a saved .keras model. saved_model: named signatures "
+        "(serving_default, encode, decode, sample) in OUT/NAME/VERSION/, the TF Serving "
+        "layout, listed in OUT/models.config; a new version never replaces an old one. "
+        "tflite: OUT/NAME-PART[-QUANTIZE].tflite of builtin ops only, float32, float16, "
+        "dynamic-range or full int8 (calibrated on --dataset's training split). onnx: "
+        "OUT/NAME-PART.onnx. An existing file is never overwritten.",
     )
     export.add_argument("model", help="path to a .keras file")
-    export.add_argument("--format", default="saved_model", choices=EXPORT_FORMATS, help="saved_model")
+    export.add_argument("--format", default="saved_model", choices=EXPORT_FORMATS, help=" | ".join(EXPORT_FORMATS))
     export.add_argument("--part", default="full", choices=EXPORT_PARTS, help="full | encoder | decoder")
-    export.add_argument("--out", required=True, help="the serving folder (models.config is written there)")
-    export.add_argument("--name", help="the model's name in TF Serving (default: the family's name)")
-    export.add_argument("--version", type=int, help="version number (default: one more than the highest)")
+    export.add_argument("--quantize", choices=EXPORT_QUANTIZATIONS, help="tflite only: " + " | ".join(EXPORT_QUANTIZATIONS))
+    export.add_argument("--out", required=True, help="the output folder (for saved_model, the serving folder)")
+    export.add_argument("--name", help="the model's name (default: the family's name)")
+    export.add_argument("--version", type=int, help="saved_model version (default: one more than the highest)")
+    export.add_argument("--dataset", default="mnist_sample", help="int8 calibration data (training split)")
+    export.add_argument("--data-dir")
 
     commands.add_parser("families", help="list the autoencoder families", description="List the families.")
     return parser
@@ -153,8 +160,18 @@ def _run(args: argparse.Namespace) -> None:
         from keras_ae import export
 
         model = training.load_saved_model(args.model)
-        path = export.export_saved_model(model, args.out, name=args.name, version=args.version, part=args.part)
-        print(f"Wrote {path} with signatures {', '.join(export.serving_endpoints(model, args.part))}")
+        representative = labels = None
+        if args.quantize == "int8":
+            arrays = training.load_matching_arrays(model, args.dataset, args.data_dir)
+            representative, labels = arrays.x_train / 255.0, arrays.y_train
+        path = export.export_model(
+            model, args.out, format=args.format, part=args.part, quantize=args.quantize, name=args.name,
+            version=args.version, representative=representative, labels=labels,
+        )
+        if args.format == "saved_model":
+            print(f"Wrote {path} with signatures {', '.join(export.serving_endpoints(model, args.part))}")
+        else:
+            print(f"Wrote {path} ({path.stat().st_size / 1024:.1f} KiB)")
 
 
 def main(argv: list[str] | None = None) -> int:

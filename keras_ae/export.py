@@ -19,6 +19,8 @@ gives the same image on every call and every server.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shutil
@@ -27,11 +29,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
+from keras import layers
 
-from keras_ae.labels import one_hot
+from keras_ae.labels import check_class_ids, check_labels
+from keras_ae.latent import prior_codes
 from keras_ae.outputs import atomic_file
-from keras_ae.validation import check_choice, check_positive_int
+from keras_ae.validation import check_batch, check_choice, check_positive_int
 
 PARTS = ("full", "encoder", "decoder")
 # What TF Serving accepts as a model name, and what a folder name can carry
@@ -39,6 +44,50 @@ PARTS = ("full", "encoder", "decoder")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 Endpoint = tuple[Callable, list[tf.TensorSpec]]
+
+
+def part_network(model, part: str = "full") -> keras.Model:
+    """One part of `model` as a functional `keras.Model` with named inputs
+    (`x` or `z`, and `label` as int32 class ids for a conditional model,
+    made one-hot inside) and a dict of named outputs:
+
+    - `"encoder"`: `x` -> the encoder's outputs (`code`, or `mean` and `log_var`);
+    - `"decoder"`: `z` -> `decoded`;
+    - `"full"`: `x` -> `reconstruction`, decoded from the code (a
+      distribution's mean: no sampling inside); a GAN's is its decoder.
+
+    The SavedModel signatures call these, and the LiteRT and ONNX files
+    are these, so every format computes the same graph.
+    """
+    check_choice(part, PARTS, "part")
+    encoder = getattr(model, "encoder", None)
+    if encoder is None and part == "encoder":
+        raise ValueError(f"The {model.family!r} model has no encoder to export. Received: part={part!r}")
+    conditional = getattr(model, "network_inputs", 1) > 1
+
+    def inputs(shape, name):
+        first = keras.Input(tuple(shape), name=name)
+        if not conditional:
+            return [first], first, ()
+        label = keras.Input((), dtype="int32", name="label")
+        one_hot = layers.CategoryEncoding(model.num_classes, output_mode="one_hot", name="label_one_hot")(label)
+        return [first, label], first, (one_hot,)
+
+    def run(network, first, conditions):
+        return network([first, *conditions] if conditions else first)
+
+    if part == "decoder" or encoder is None:
+        feeds, z, conditions = inputs(model.latent_shape, "z")
+        outputs = {"decoded": run(_decoder_of(model), z, conditions)}
+    else:
+        feeds, x, conditions = inputs(model.data_shape, "x")
+        codes = run(encoder, x, conditions)
+        codes = list(codes) if isinstance(codes, (list, tuple)) else [codes]
+        if part == "encoder":
+            outputs = dict(zip(model.encoder_outputs, codes))
+        else:
+            outputs = {"reconstruction": run(_decoder_of(model), codes[0], conditions)}
+    return keras.Model(feeds, outputs, name=f"{model.family}_{part}")
 
 
 def _decoder_of(model) -> keras.Model:
@@ -55,58 +104,49 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
             `"decoder"` (`decode`, and `sample` where the model has a prior).
     """
     check_choice(part, PARTS, "part")
+    has_encoder = hasattr(model, "encoder")
+    if part == "encoder" and not has_encoder:
+        part_network(model, part)  # raises, naming the part
     conditional = getattr(model, "network_inputs", 1) > 1
     label = [tf.TensorSpec((None,), tf.int32, name="label")] if conditional else []
     x = tf.TensorSpec((None, *model.data_shape), tf.float32, name="x")
     z = tf.TensorSpec((None, *model.latent_shape), tf.float32, name="z")
     seed = tf.TensorSpec((None,), tf.int64, name="seed")
-    decoder = _decoder_of(model)
-    encoder = getattr(model, "encoder", None)
 
-    def run(network, first, labels):
-        # A bad label stops the call (labels.one_hot) rather than giving a
-        # silently label-less all-zero vector.
-        return network([first, one_hot(labels[0], model.num_classes)] if labels else first, training=False)
+    def call(network):
+        return lambda first, *labels: network([first, *labels] if labels else first, training=False)
 
-    def encode(x, *labels):
-        codes = run(encoder, x, labels)
-        codes = codes if isinstance(codes, (list, tuple)) else [codes]
-        return dict(zip(model.encoder_outputs, codes))
-
-    def reconstruct(x, *labels):
-        first = encode(x, *labels)[model.encoder_outputs[0]]  # a distribution's mean
-        return {"reconstruction": run(decoder, first, labels)}
-
-    def decode(z, *labels):
-        return {"decoded": run(decoder, z, labels)}
+    decode = call(part_network(model, "decoder"))
 
     def sample(seed, *labels):
         codes = tf.map_fn(
             lambda s: tf.random.stateless_normal(model.latent_shape, seed=tf.stack([s, tf.zeros_like(s)])),
             seed, fn_output_signature=tf.float32,
         )
-        return {"sample": run(decoder, codes, labels)}
+        return {"sample": decode(codes, *labels)["decoded"]}
 
     def checked(function, signature):
         # A signature called with a wrong shape can run on (a convolution
         # takes any size) and answer nonsense; EnsureShape stops it with
-        # the expected shape in the message, in TF Serving too.
-        def call(*args):
-            return function(*(tf.ensure_shape(a, spec.shape) for a, spec in zip(args, signature)))
+        # the expected shape in the message, in TF Serving too. A bad label
+        # stops the call rather than becoming an all-zero one-hot vector.
+        def run(*args):
+            args = [tf.ensure_shape(a, spec.shape) for a, spec in zip(args, signature)]
+            if conditional:
+                args[-1] = check_class_ids(args[-1], model.num_classes)
+            return function(*args)
 
-        return call, signature
+        return run, signature
 
     endpoints: dict[str, Endpoint] = {}
-    if encoder is not None and part == "full":
-        endpoints["serving_default"] = (reconstruct, [x, *label])
-    if encoder is not None and part in ("full", "encoder"):
-        endpoints["encode"] = (encode, [x, *label])
+    if has_encoder and part == "full":
+        endpoints["serving_default"] = (call(part_network(model, "full")), [x, *label])
+    if has_encoder and part in ("full", "encoder"):
+        endpoints["encode"] = (call(part_network(model, "encoder")), [x, *label])
     if part in ("full", "decoder"):
         endpoints["decode"] = (decode, [z, *label])
         if hasattr(model, "sample"):
             endpoints["sample"] = (sample, [seed, *label])
-    if not endpoints:
-        raise ValueError(f"The {model.family!r} model has no encoder to export. Received: part={part!r}")
     return {name: checked(*endpoint) for name, endpoint in endpoints.items()}
 
 
@@ -188,3 +228,192 @@ def write_models_config(base_dir: str | os.PathLike, serving_root: str = "/model
     with atomic_file(path) as staging:
         staging.write_text(f"model_config_list {{\n{entries}}}\n")
     return path
+
+
+# === LiteRT (TFLite) ===
+
+QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
+# Examples of the training data the int8 converter calibrates its ranges on.
+CALIBRATION_EXAMPLES = 200
+
+
+def export_tflite(
+    model,
+    path: str | os.PathLike,
+    part: str = "full",
+    quantize: str = "float32",
+    representative=None,
+    labels=None,
+) -> Path:
+    """Writes `part_network(model, part)` as a LiteRT (`.tflite`) file of
+    builtin ops only, so that the stock `ai_edge_litert` interpreter runs
+    it with no Flex delegate. Its signature `serving_default` keeps the
+    named inputs and outputs, with a dynamic batch.
+
+    Args:
+        model: a keras_ae model.
+        path: the `.tflite` file (written whole or not at all).
+        part: `"full"`, `"encoder"` or `"decoder"`.
+        quantize: `"float32"`; `"float16"` (weights in half precision);
+            `"dynamic"` (int8 weights, float activations); `"int8"` (full
+            integer: weights, activations, inputs and outputs in int8,
+            ranges calibrated on `representative`; int32 labels stay int32).
+        representative: training examples in [0, 1], needed for `"int8"`;
+            the decoder part calibrates on their codes (a GAN's on prior
+            draws).
+        labels: their class ids, for a conditional model.
+    """
+    check_choice(quantize, QUANTIZATIONS, "quantize")
+    network = part_network(model, part)
+    # Keras writes a temporary SavedModel and prints its endpoints; the
+    # listing says nothing about the file we write.
+    with contextlib.redirect_stdout(io.StringIO()):
+        converter = tf.lite.TFLiteConverter.from_keras_model(network)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if quantize != "float32":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        elif quantize == "int8":
+            feeds = _calibration_feeds(model, part, representative, labels)
+            converter.representative_dataset = lambda: ([f[i : i + 1] for f in feeds] for i in range(len(feeds[0])))
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+            # Per-channel parameters cost about 20 bytes per output unit (scale,
+            # zero point, min, max): for the 3136-unit projection of a conv
+            # decoder that is a quarter of the int8 file. One scale per dense
+            # layer keeps the file at ~30% of float32; the convolutions stay
+            # per channel, where it matters for accuracy.
+            converter._experimental_disable_per_channel_quantization_for_dense_layers = True
+        flatbuffer = converter.convert()
+    path = Path(path)
+    with atomic_file(path) as staging:
+        staging.write_bytes(flatbuffer)
+    return path
+
+
+def _calibration_feeds(model, part, representative, labels) -> list[np.ndarray]:
+    """The int8 converter's sample inputs for `part`, in the network's input order."""
+    if representative is None:
+        raise ValueError(
+            "Full-integer quantization calibrates on real inputs: pass `representative` (training "
+            "examples in [0, 1]; `--dataset` on the command line). Received: representative=None"
+        )
+    conditional = getattr(model, "network_inputs", 1) > 1
+    x = check_batch(np.asarray(representative, "float32")[:CALIBRATION_EXAMPLES], model.data_shape, "representative")
+    extra = []
+    if conditional:
+        if labels is None:
+            raise ValueError("A conditional model calibrates on labelled examples. Received: labels=None")
+        extra = [check_labels(np.asarray(labels)[: len(x)], model.num_classes, len(x))]
+    if part != "decoder" and hasattr(model, "encoder"):
+        return [x, *extra]
+    if hasattr(model, "encoder"):
+        codes = model.latent_codes(x, *extra)
+    else:
+        codes = prior_codes(len(x), model.latent_shape, seed=0)
+    return [codes, *extra]
+
+
+def run_tflite(model_file: str | os.PathLike | bytes, **inputs) -> dict[str, np.ndarray]:
+    """Runs a `.tflite` file written by `export_tflite` on named inputs (`x`
+    or `z`, and `label`) and returns its named outputs as float arrays:
+    an int8 file's float inputs are quantized and its outputs dequantized
+    with the file's own scales, as an app on a phone would do."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # the same interpreter, as shipped inside TensorFlow
+        Interpreter = tf.lite.Interpreter
+    if isinstance(model_file, bytes):
+        interpreter = Interpreter(model_content=model_file)
+    else:
+        interpreter = Interpreter(model_path=str(model_file))
+    runner = interpreter.get_signature_runner("serving_default")
+    details = runner.get_input_details()
+    unknown = sorted(set(inputs) - set(details))
+    if unknown:
+        raise ValueError(f"The file's inputs are {sorted(details)}. Received: {unknown[0]}")
+    feeds = {}
+    for name, value in inputs.items():
+        value, detail = np.asarray(value), details[name]
+        if detail["dtype"] == np.int8 and value.dtype != np.int8:
+            scale, zero = detail["quantization"]
+            value = np.clip(np.round(value / scale + zero), -128, 127)
+        feeds[name] = value.astype(detail["dtype"])
+    outputs = runner(**feeds)
+    result = {}
+    for name, detail in runner.get_output_details().items():
+        value = outputs[name]
+        if detail["dtype"] == np.int8:
+            scale, zero = detail["quantization"]
+            value = (value.astype("float32") - zero) * scale
+        result[name] = value.astype("float32")
+    return result
+
+
+# === ONNX ===
+
+
+def export_onnx(model, path: str | os.PathLike, part: str = "full") -> Path:
+    """Writes `part_network(model, part)` as an ONNX file through Keras's
+    ONNX export (tf2onnx), with named inputs and a dynamic batch. Only the
+    deterministic parts exist as networks, so no random op reaches the
+    file (onnxruntime rejects the one tf2onnx writes for it)."""
+    network = part_network(model, part)
+    # Keras exports only a model it has seen called; the call also fixes
+    # the input signature (dynamic batch) from the network's inputs.
+    network([np.zeros((1, *i.shape[1:]), i.dtype) for i in network.inputs])
+    path = Path(path)
+    with atomic_file(path) as staging:
+        onnx_file = staging.with_suffix(".onnx")
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                network.export(str(onnx_file), format="onnx", verbose=False)
+            os.replace(onnx_file, staging)
+        finally:
+            onnx_file.unlink(missing_ok=True)
+    return path
+
+
+# === One entry point for the command line ===
+
+FORMATS = ("saved_model", "tflite", "onnx")
+
+
+def export_model(
+    model,
+    out: str | os.PathLike,
+    format: str = "saved_model",
+    part: str = "full",
+    quantize: str | None = None,
+    name: str | None = None,
+    version: int | None = None,
+    representative=None,
+    labels=None,
+) -> Path:
+    """Exports `model` in `format` under the folder `out` and returns what
+    was written: the SavedModel's version folder `out/name/version/`, or
+    the file `out/name-part[-quantize].tflite|onnx`, never replacing one
+    that exists. See `export_saved_model`, `export_tflite`, `export_onnx`."""
+    check_choice(format, FORMATS, "format")
+    if quantize is not None and format != "tflite":
+        raise ValueError(
+            f"Quantization is a LiteRT conversion; a {format} export keeps float32 weights "
+            f"(TF Serving and onnxruntime serve them as they are). Received: quantize={quantize!r}"
+        )
+    if format == "saved_model":
+        return export_saved_model(model, out, name=name, version=version, part=part)
+    if version is not None:
+        raise ValueError(f"Only a SavedModel export is versioned. Received: version={version}")
+    name = model.family if name is None else name
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"`name` must be a plain file name stem. Received: name={name!r}")
+    suffix = "" if quantize in (None, "float32") else f"-{quantize}"
+    path = Path(out) / f"{name}-{part}{suffix}.{format}"
+    if path.exists():
+        raise ValueError(f"`out` already holds {path.name}, which is never overwritten. Received: out='{out}'")
+    Path(out).mkdir(parents=True, exist_ok=True)
+    if format == "tflite":
+        return export_tflite(model, path, part, quantize or "float32", representative, labels)
+    return export_onnx(model, path, part)

@@ -32,14 +32,18 @@ def check_labels(labels, num_classes: int, count: int | None = None, name: str =
     return array.astype("int32")
 
 
-def one_hot(labels, num_classes: int):
-    """One-hot class ids inside a step. A bad id cannot be checked up front
-    in a graph, and one_hot would silently make it an all-zero vector, so
-    the step stops instead."""
+def check_class_ids(labels, num_classes: int):
+    """`labels` as int32, checked inside a graph: a bad id stops the step,
+    where one_hot would silently make it an all-zero vector."""
     labels = ops.cast(labels, "int32")
     tf.debugging.assert_non_negative(labels, message="labels must be class ids >= 0")
     tf.debugging.assert_less(labels, num_classes, message=f"labels must be class ids < {num_classes}")
-    return ops.one_hot(labels, num_classes)
+    return labels
+
+
+def one_hot(labels, num_classes: int):
+    """One-hot class ids inside a step (checked: see `check_class_ids`)."""
+    return ops.one_hot(check_class_ids(labels, num_classes), num_classes)
 
 
 class ConditionalSampling:

@@ -196,4 +196,4 @@ def test_export_command(tmp_path, capsys):
     assert sorted(loaded.signatures) == ["decode", "sample", "serving_default"]
     assert cli.main([*argv, "--version", "1"]) == 2
     assert "Received: version=1" in capsys.readouterr().err
-    assert cli.EXPORT_PARTS == export.PARTS
+    assert (cli.EXPORT_FORMATS, cli.EXPORT_PARTS, cli.EXPORT_QUANTIZATIONS) == (export.FORMATS, export.PARTS, export.QUANTIZATIONS)

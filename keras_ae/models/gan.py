@@ -24,13 +24,17 @@ def _default_optimizer():
 
 def dcgan_networks(image_shape, latent_dim, filters=(64, 128), kernel_size=4, condition_classes=0):
     """A DCGAN-style generator (dense projection, stride-2 Conv2DTranspose
-    stages, ReLU, sigmoid output) and discriminator (stride-2 Conv2D stages,
-    leaky ReLU, one logit), from the shared conv blocks.
+    stages, batch normalization and ReLU, sigmoid output) and discriminator
+    (stride-2 Conv2D stages, leaky ReLU, no normalization, one logit), from
+    the shared conv blocks.
 
     With `condition_classes`, both take a one-hot label as a second input.
     """
     k = condition_classes
-    _, generator = conv_networks(image_shape, latent_dim + k, filters, kernel_size, activation="relu")
+    # Batch normalization in the generator is what keeps DCGAN from
+    # collapsing onto a few modes (Radford et al.); the discriminator goes
+    # without, so it judges each image on its own.
+    _, generator = conv_networks(image_shape, latent_dim + k, filters, kernel_size, activation="relu", decoder_batch_norm=True)
     discriminator_shape = conditioned_shape(image_shape, k) if k else image_shape
     discriminator, _ = conv_networks(discriminator_shape, 1, filters, kernel_size, activation="leaky_relu")
     if k:
