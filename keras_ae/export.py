@@ -337,6 +337,11 @@ def run_tflite(model_file: str | os.PathLike | bytes, **inputs) -> dict[str, np.
     feeds = {}
     for name, value in inputs.items():
         value, detail = np.asarray(value), details[name]
+        # The runner would resize the graph to any shape and fail deep in a
+        # kernel; say what the file expects instead.
+        expected = tuple(None if d == -1 else int(d) for d in detail["shape_signature"])
+        if value.ndim != len(expected) or any(e not in (None, s) for e, s in zip(expected, value.shape)):
+            raise ValueError(f"`{name}` must have shape {expected}. Received: {name} with shape {value.shape}")
         if detail["dtype"] == np.int8 and value.dtype != np.int8:
             scale, zero = detail["quantization"]
             value = np.clip(np.round(value / scale + zero), -128, 127)

@@ -117,3 +117,5 @@ def test_bad_litert_requests(tmp_path, digits):
     path = export.export_tflite(model, tmp_path / "a.tflite")
     with pytest.raises(ValueError, match="Received: image"):
         export.run_tflite(path, image=digits[0])
+    with pytest.raises(ValueError, match=r"\(None, 28, 28, 1\). Received: x with shape \(1, 27, 28, 1\)"):
+        export.run_tflite(path, x=np.zeros((1, 27, 28, 1), "float32"), label=np.zeros(1, "int32"))
