@@ -24,5 +24,6 @@ from keras_ae.models import (  # noqa: E402
     GAN,
     get_family,
 )
+from keras_ae.zoo import from_preset, list_presets  # noqa: E402
 
 __version__ = "0.1.0"

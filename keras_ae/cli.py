@@ -1,4 +1,4 @@
-"""The `keras-ae` command: `train`, `evaluate`, `plot`, `export` and `families`.
+"""The `keras-ae` command: `train`, `evaluate`, `plot`, `export`, `zoo` and `families`.
 
 Errors in what the user typed end the command with status 2 and one line
 naming the argument and the value; nothing is left half-written.
@@ -112,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--dataset", default="mnist_sample", help="int8 calibration data (training split)")
     export.add_argument("--data-dir")
 
+    zoo = commands.add_parser(
+        "zoo", help="the pretrained presets: list, show, download, verify",
+        description="List the built-in presets, show one's model card, download one into the "
+        "cache (sha256-checked), or verify the cached or shipped files against the manifest.",
+    )
+    zoo_commands = zoo.add_subparsers(dest="zoo_command", required=True, metavar="ACTION")
+    zoo_commands.add_parser("list", help="a table of the presets", description="A table of the presets.")
+    for action, text in (("show", "print a preset's model card and metadata"),
+                         ("download", "fetch a preset into the cache"),
+                         ("verify", "check a preset's files against the manifest")):
+        sub = zoo_commands.add_parser(action, help=text, description=text.capitalize() + ".")
+        sub.add_argument("name", help="a built-in preset name")
+
     commands.add_parser("families", help="list the autoencoder families", description="List the families.")
     return parser
 
@@ -156,6 +169,19 @@ def _run(args: argparse.Namespace) -> None:
             n=args.n, seed=args.seed, method=args.method,
         )
         print(f"Wrote {out}")
+    elif args.command == "zoo":
+        from keras_ae import zoo
+
+        if args.zoo_command == "list":
+            print(zoo.presets_table(), end="")
+        elif args.zoo_command == "show":
+            folder = zoo.resolve_preset(args.name)
+            print((folder / "README.md").read_text())
+            print(json.dumps(json.loads((folder / "metadata.json").read_text()), indent=2))
+        elif args.zoo_command == "download":
+            print(f"Downloaded {args.name} into {zoo.download(args.name)}")
+        else:
+            print(f"{args.name}: ok ({zoo.verify(args.name)})")
     elif args.command == "export":
         from keras_ae import export
 

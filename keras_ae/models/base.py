@@ -236,6 +236,14 @@ class Autoencoder(keras.Model):
         return cls(encoder, decoder, **options)
 
     @classmethod
+    def from_preset(cls, preset):
+        """A pretrained model of this class: a built-in preset name, a
+        preset folder or a base URL (see `keras_ae.zoo`)."""
+        from keras_ae import zoo
+
+        return zoo.from_preset(preset, expected_class=cls)
+
+    @classmethod
     def build_networks(cls, architecture, input_shape, latent_dim, **network_args):
         """The encoder and decoder `from_spec` gives the family (a family
         whose encoder outputs a distribution adds its head here)."""

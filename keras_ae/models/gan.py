@@ -13,7 +13,7 @@ from keras_ae.blocks import condition_on_labels, conditioned_shape, conv_network
 from keras_ae.labels import ConditionalSampling, check_labels, one_hot
 from keras_ae.latent import interpolate_codes, prior_codes
 from keras_ae.layers import GaussianSampler
-from keras_ae.models.base import _input_shape_of, register_family
+from keras_ae.models.base import Autoencoder, _input_shape_of, register_family
 from keras_ae.validation import check_batch, check_positive_int
 
 
@@ -107,6 +107,8 @@ class GAN(keras.Model):
         latent_dim = check_positive_int(latent_dim, "latent_dim")
         generator, discriminator = dcgan_networks(image_shape, latent_dim, filters, kernel_size, **kwargs)
         return cls(generator, discriminator, seed=seed)
+
+    from_preset = classmethod(Autoencoder.from_preset.__func__)
 
     # === Public API ===
 

@@ -1,0 +1,312 @@
+"""Pretrained presets: save one, list them, and load one in a line, from a
+built-in name, a local folder, or a base URL, every file checked by sha256.
+
+A preset is a folder (keras-hub's layout):
+
+| file | what |
+|---|---|
+| `config.json` | the model's Keras config (loaded in safe mode) |
+| `model.weights.h5` | its weights |
+| `metadata.json` | family, data set, recipe, seed, versions, parameters, measured metrics, and the sha256 of every other file |
+| `README.md` | the model card |
+| `card.png` | the card's picture |
+
+A built-in name resolves, in order, from the cache
+(`$KERAS_HOME/keras_ae/presets/NAME`, else `~/.keras/...`), from the copy
+shipped inside the package (so an offline machine loads every built-in
+preset), then from `ZOO_URL/NAME/` (`KERAS_AE_ZOO_URL` overrides it),
+through `keras.utils.get_file` with the manifest's sha256 for every file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import urllib.parse
+from pathlib import Path
+
+import keras
+
+from keras_ae.outputs import atomic_file
+
+# Where the release process publishes the zoo's files, one folder per preset.
+DEFAULT_ZOO_URL = "https://github.com/keras-ae/keras-ae/releases/download/zoo-v1"
+FILES = ("config.json", "model.weights.h5", "metadata.json", "README.md", "card.png")
+PACKAGED = Path(__file__).parent / "presets"
+MANIFEST = Path(__file__).parent / "manifest.json"
+# A download that has not answered by then has failed: say so at once.
+TIMEOUT_SECONDS = 20.0
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+
+def zoo_url() -> str:
+    return os.environ.get("KERAS_AE_ZOO_URL") or DEFAULT_ZOO_URL
+
+
+def cache_dir() -> Path:
+    home = os.environ.get("KERAS_HOME") or str(Path("~/.keras").expanduser())
+    return Path(home) / "keras_ae" / "presets"
+
+
+def sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest() -> dict[str, dict]:
+    """The built-in presets: name -> family, data set, headline metric,
+    parameters, and the sha256 and size of every file."""
+    return json.loads(MANIFEST.read_text()) if MANIFEST.is_file() else {}
+
+
+def list_presets() -> list[dict]:
+    """One row per built-in preset: name, family, data set, parameters,
+    headline metric and total size."""
+    return [
+        {
+            "name": name,
+            "family": entry["family"],
+            "dataset": entry["dataset"],
+            "parameters": entry["parameters"],
+            "metric": entry["headline"],
+            "bytes": sum(f["bytes"] for f in entry["files"].values()),
+        }
+        for name, entry in sorted(manifest().items())
+    ]
+
+
+def presets_table() -> str:
+    """The built-in presets as the Markdown table `keras-ae zoo list` prints
+    and the README shows."""
+    rows = ["| preset | family | data set | parameters | headline metric | size |", "|---|---|---|---|---|---|"]
+    for row in list_presets():
+        metric = row["metric"]
+        rows.append(
+            f"| `{row['name']}` | {row['family']} | {row['dataset']} | {row['parameters']:,} | "
+            f"{metric['name']} {metric['value']:.3f} ({metric['dataset']} test) | {row['bytes'] / 2**20:.1f} MiB |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def verify(name: str) -> Path:
+    """Checks the cached copy of a built-in preset (else the package's)
+    against the manifest and returns its folder; a mismatch raises."""
+    entry = manifest().get(_check_name(name))
+    if entry is None:
+        raise ValueError(f"No built-in preset {name!r}. Received: preset={name!r}")
+    folder = cache_dir() / name if (cache_dir() / name).is_dir() else PACKAGED / name
+    _verify(folder, {n: f["sha256"] for n, f in entry["files"].items()}, str(folder), remove=False)
+    return folder
+
+
+# === Saving ===
+
+
+def save_preset(model, directory: str | os.PathLike, metadata: dict, card: str, picture: bytes) -> dict:
+    """Writes `model` as a preset folder and returns its metadata.
+
+    Args:
+        model: a keras_ae model.
+        directory: the preset folder (created; refused if not empty).
+        metadata: what the recipe knows (family, dataset, recipe, seed,
+            metrics with a "headline" entry naming the metric); the
+            parameters, versions and file hashes are added here.
+        card: the model card's Markdown.
+        picture: the card's PNG.
+    """
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise ValueError(f"`directory` must be empty or new. Received: directory='{directory}'")
+    directory.mkdir(parents=True, exist_ok=True)
+    config = keras.saving.serialize_keras_object(model)
+    # A preset is weights to build on, not a training run to resume: without
+    # the compile state the user compiles it their way, and the weights file
+    # does not carry the optimizer's moments (twice the weights again).
+    config.pop("compile_config", None)
+    (directory / "config.json").write_text(json.dumps(config, indent=2))
+    bare = keras.saving.deserialize_keras_object(config)
+    bare.set_weights(model.get_weights())
+    bare.save_weights(directory / "model.weights.h5")
+    (directory / "README.md").write_text(card)
+    (directory / "card.png").write_bytes(picture)
+    import tensorflow as tf
+
+    import keras_ae
+
+    metadata = {
+        **metadata,
+        "parameters": int(model.count_params()),
+        "versions": {"keras_ae": keras_ae.__version__, "keras": keras.__version__, "tensorflow": tf.__version__},
+        "sha256": {name: sha256(directory / name) for name in FILES if name != "metadata.json"},
+    }
+    (directory / "metadata.json").write_text(json.dumps(metadata, indent=2))
+    return metadata
+
+
+def manifest_entry(directory: str | os.PathLike) -> dict:
+    """A preset folder's entry for the manifest."""
+    directory = Path(directory)
+    metadata = json.loads((directory / "metadata.json").read_text())
+    return {
+        "family": metadata["family"],
+        "dataset": metadata["dataset"],
+        "parameters": metadata["parameters"],
+        "headline": metadata["metrics"]["headline"],
+        "files": {name: {"sha256": sha256(directory / name), "bytes": (directory / name).stat().st_size} for name in FILES},
+    }
+
+
+# === Resolving and checking ===
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            "A preset name is lower-case letters, digits and '_' (no path separators or '..'). "
+            f"Received: preset={name!r}"
+        )
+    return name
+
+
+def _verify(directory: Path, expected: dict[str, str], where: str, remove: bool) -> None:
+    """Checks every file against its sha256; a bad one is removed when it is
+    a cached copy, and nothing is loaded."""
+    for name, digest in expected.items():
+        path = directory / name
+        if not path.is_file():
+            raise ValueError(f"The preset at {where} lacks {name}. Received: preset='{where}'")
+        if sha256(path) != digest:
+            if remove:
+                path.unlink()
+            raise ValueError(
+                f"{name} of the preset at {where} does not match its sha256 (expected {digest}); "
+                + ("it was removed from the cache and " if remove else "")
+                + f"nothing was loaded. Received: preset='{where}'"
+            )
+
+
+def _complete(directory: Path, expected: dict[str, str]) -> bool:
+    return all((directory / n).is_file() and sha256(directory / n) == d for n, d in expected.items())
+
+
+def _download(url: str, target: Path, digest: str | None) -> None:
+    """One file into the cache through `keras.utils.get_file`, checked by
+    sha256, within `TIMEOUT_SECONDS`; a failed or bad download leaves no file."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(TIMEOUT_SECONDS)
+    try:
+        with contextlib.redirect_stdout(open(os.devnull, "w")):
+            keras.utils.get_file(
+                target.name, url, file_hash=digest, hash_algorithm="sha256",
+                cache_dir=str(target.parent.parent), cache_subdir=target.parent.name, force_download=True,
+            )
+    except Exception as error:
+        target.unlink(missing_ok=True)  # get_file keeps a file whose hash failed
+        reason = " ".join(str(error).split())
+        raise ValueError(
+            f"Could not download {url} into {target}: {reason}. Check the address (KERAS_AE_ZOO_URL) "
+            f"and the network, or copy the preset folder to {target.parent}. Received: url='{url}'"
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def resolve_preset(handle: str | os.PathLike) -> Path:
+    """The verified local folder of a preset given by built-in name, local
+    folder, or base URL (`https://`, `http://` or `file://`)."""
+    text = str(handle)
+    scheme = urllib.parse.urlsplit(text).scheme
+    if scheme in ("https", "http", "file"):
+        base = text.rstrip("/")
+        folder = cache_dir() / ("url-" + hashlib.sha256(base.encode()).hexdigest()[:16])
+        folder.mkdir(parents=True, exist_ok=True)
+        # The metadata names the digest of every other file; a base URL is
+        # taken as immutable (a versioned release), so a cached copy stands.
+        if not (folder / "metadata.json").is_file():
+            _download(f"{base}/metadata.json", folder / "metadata.json", None)
+        expected = json.loads((folder / "metadata.json").read_text())["sha256"]
+        for name, digest in expected.items():
+            if not (folder / name).is_file() or sha256(folder / name) != digest:
+                _download(f"{base}/{name}", folder / name, digest)
+        return folder
+    if Path(text).is_dir():
+        folder = Path(text)
+        if not (folder / "metadata.json").is_file():
+            raise ValueError(f"The folder is not a preset (it has no metadata.json). Received: preset={text!r}")
+        _verify(folder, json.loads((folder / "metadata.json").read_text())["sha256"], text, remove=False)
+        return folder
+    name = _check_name(text)
+    entries = manifest()
+    if name not in entries:
+        raise ValueError(
+            f"No built-in preset {name!r} and no folder by that name. Presets: "
+            f"{', '.join(sorted(entries)) or 'none'}. Received: preset={name!r}"
+        )
+    expected = {n: f["sha256"] for n, f in entries[name]["files"].items()}
+    cached = cache_dir() / name
+    if _complete(cached, expected):
+        return cached
+    if _complete(PACKAGED / name, expected):
+        return PACKAGED / name
+    cached.mkdir(parents=True, exist_ok=True)
+    for file_name, digest in expected.items():
+        if not (cached / file_name).is_file() or sha256(cached / file_name) != digest:
+            (cached / file_name).unlink(missing_ok=True)
+            _download(f"{zoo_url().rstrip('/')}/{name}/{file_name}", cached / file_name, digest)
+    return cached
+
+
+def from_preset(handle: str | os.PathLike, expected_class: type | None = None):
+    """Loads a preset (see `resolve_preset`) in Keras's safe mode: a config
+    that carries a Lambda or a class Keras does not know is refused."""
+    folder = resolve_preset(handle)
+    config = json.loads((folder / "config.json").read_text())
+    try:
+        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except (TypeError, ValueError) as error:
+        reason = " ".join(str(error).split())[:300]
+        raise ValueError(f"The preset's config was refused in safe mode: {reason}. Received: preset='{handle}'") from None
+    if expected_class is not None and not isinstance(model, expected_class):
+        raise ValueError(
+            f"The preset holds a model of class {type(model).__name__}, not {expected_class.__name__}. Received: preset='{handle}'"
+        )
+    model.load_weights(folder / "model.weights.h5")
+    return model
+
+
+def download(name: str) -> Path:
+    """Fetches a built-in preset into the cache (from the package's copy
+    when it has one, else from the zoo URL) and returns its folder."""
+    folder = resolve_preset(_check_name(name))
+    cached = cache_dir() / name
+    if folder != cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(folder, cached, dirs_exist_ok=True)
+    return cached
+
+
+def write_manifest(entries: dict[str, dict]) -> None:
+    with atomic_file(MANIFEST) as staging:
+        staging.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+
+
+# === The headline metric, recomputed ===
+
+
+def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = None) -> float:
+    """Recomputes a preset's headline metric on its data set's real test
+    split: `{"name": "sse_per_image", "dataset": "mnist", "value": ...}`."""
+    from keras_ae import datasets, evaluation
+
+    arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
+    if headline["name"] == "sse_per_image":
+        return evaluation.evaluate_model(model, arrays.x_test)["sse_per_image"]
+    raise ValueError(f"No evaluation for the metric {headline['name']!r}. Received: headline={headline!r}")

@@ -1,0 +1,137 @@
+"""The zoo's recipes: one entry per preset (data, model, fit, evaluate,
+save), deterministic given its seed. Running one trains the model on the real
+data set, recomputes its headline metric on the test split, writes the preset
+into the package (`keras_ae/zoo/presets/NAME/`) with its model card, and
+records it in the manifest.
+
+    python zoo/recipes.py conv_mnist --data-dir ../shared/datasets
+    python zoo/recipes.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_ae import plotting, training, zoo  # noqa: E402
+
+# name -> the arguments of keras_ae.training.train, and the card's words.
+RECIPES = {
+    "dense_mnist": {
+        "train": {"family": "dense", "dataset": "mnist", "epochs": 20, "batch_size": 128, "latent_dim": 32,
+                  "options": {"units": (256,)}, "seed": 0},
+        "summary": "Undercomplete MLP autoencoder (784-256-32-256-784) of MNIST digits.",
+    },
+    "conv_mnist": {
+        "train": {"family": "conv", "dataset": "mnist", "epochs": 8, "batch_size": 32, "latent_dim": 30,
+                  "options": {"filters": (32, 64)}, "seed": 0},
+        "summary": "Convolutional autoencoder of MNIST digits with a 30-dimensional code.",
+    },
+}
+
+
+def card(name: str, recipe: dict, metadata: dict, pca: dict) -> str:
+    headline = metadata["metrics"]["headline"]
+    train = recipe["train"]
+    return f"""# {name}
+
+{recipe["summary"]}
+
+```python
+import keras_ae
+model = keras_ae.from_preset("{name}")
+codes = model.encode(images)          # images: (n, 28, 28, 1) in [0, 1]
+```
+
+## Measured
+
+| metric | value | test split |
+|---|---|---|
+| squared error per image (sum over pixels in [0, 1]) | **{headline["value"]:.3f}** | {headline["dataset"]} test, {metadata["metrics"]["test"]["examples"]} images |
+| PSNR | {metadata["metrics"]["test"]["psnr_db"]:.2f} dB | same |
+| PCA at the same code size ({pca["n_components"]}) | {pca["sse_per_image"]:.3f} per image | same |
+
+![test digits above their reconstructions](card.png)
+
+## Recipe
+
+`python zoo/recipes.py {name} --data-dir DIR` (family `{train["family"]}`, {train["epochs"]} epochs, batch
+{train["batch_size"]}, Adam 1e-3, seed {train["seed"]}, options {json.dumps(train["options"])}); trained in
+{metadata["train_seconds"]:.0f} s on {metadata["cpu_threads"]} CPU threads. Parameters: {metadata["parameters"]:,}.
+Versions: {", ".join(f"{k} {v}" for k, v in metadata["versions"].items())}.
+"""
+
+
+def build(name: str, data_dir: str | None) -> dict:
+    recipe = RECIPES[name]
+    run = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-")) / "run"
+    metrics = training.train(**recipe["train"], data_dir=data_dir, out=run, verbose=2)
+    model = training.load_saved_model(run / "model.keras")
+    headline = {"name": "sse_per_image", "dataset": recipe["train"]["dataset"],
+                "value": zoo.headline_metric(model, {"name": "sse_per_image", "dataset": recipe["train"]["dataset"]}, data_dir)}
+    metadata = {
+        "family": recipe["train"]["family"],
+        "dataset": recipe["train"]["dataset"],
+        "recipe": recipe["train"],
+        "seed": recipe["train"]["seed"],
+        "train_seconds": metrics["train_seconds"],
+        "cpu_threads": os.cpu_count(),
+        "metrics": {"headline": headline, "test": metrics["test"], "pca": metrics["pca"]},
+    }
+    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
+    from keras_ae import datasets
+
+    x = datasets.load_arrays(recipe["train"]["dataset"], data_dir=data_dir).x_test[:10] / 255.0
+    plotting.reconstruction_grid(x, model.reconstruct(x), staging / "card.png", f"{name}: test SSE/image {headline['value']:.3f}")
+    target = zoo.PACKAGED / name
+    shutil.rmtree(target, ignore_errors=True)
+    saved = zoo.save_preset(model, target, metadata, card(name, recipe, {**metadata, "parameters": int(model.count_params()),
+                                                                         "versions": training.versions()}, metrics["pca"]),
+                            (staging / "card.png").read_bytes())
+    entries = zoo.manifest()
+    entries[name] = zoo.manifest_entry(target)
+    zoo.write_manifest(entries)
+    print(f"{name}: {headline['name']} {headline['value']:.4f} on the {headline['dataset']} test split; wrote {target}")
+    return saved
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+TABLE_MARK = "<!-- zoo table:"
+
+
+def update_readme() -> None:
+    """Replaces the table under the README's zoo-table comment with the
+    manifest's (the one `keras-ae zoo list` prints)."""
+    lines = README.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(TABLE_MARK)) + 1
+    end = start
+    while end < len(lines) and (lines[end].startswith("|") or lines[end].strip() in ("ZOO_TABLE", "")):
+        end += 1
+    README.write_text("".join(lines[:start]) + zoo.presets_table() + "\n" + "".join(lines[end:]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="presets to build (default: all)")
+    parser.add_argument("--data-dir", help="folder with the data sets' files")
+    parser.add_argument("--list", action="store_true", help="list the recipes")
+    args = parser.parse_args()
+    if args.list:
+        for name, recipe in RECIPES.items():
+            print(f"{name:<16} {recipe['summary']}")
+        return
+    for name in args.names or RECIPES:
+        if name not in RECIPES:
+            raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(RECIPES)}")
+        build(name, args.data_dir)
+    update_readme()
+
+
+if __name__ == "__main__":
+    main()
