@@ -10,6 +10,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import sys
 
 # TensorFlow's C++ start-up chatter is noise on a terminal; a user's own
@@ -136,7 +137,9 @@ def _run(args: argparse.Namespace) -> None:
 
     if args.command == "families":
         for name, cls in sorted(keras_ae.FAMILIES.items()):
-            summary = (cls.__doc__ or "").strip().splitlines()[0]
+            # The docstring's first sentence, however it is wrapped.
+            paragraph = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+            summary = re.split(r"\.\s+(?=[A-Z`])", paragraph)[0].rstrip(".")
             print(f"{name:<12} {cls.__name__:<24} {summary}")
     elif args.command == "train":
         out = args.out or os.path.join("runs", f"{args.family}-{args.dataset}")
