@@ -33,8 +33,8 @@ from keras_ae.callbacks import GenerationProgress  # noqa: E402
 RECIPE = {
     "latent_dim": 64,
     "filters": (32, 64),
-    "kernel_size": 3,
-    "epochs": 10,
+    "kernel_size": 4,
+    "epochs": 15,
     "batch_size": 128,
     "learning_rate": 2e-4,  # both players, Adam beta_1 = 0.5 (Radford et al.)
     "seed": 0,
