@@ -70,7 +70,13 @@ def part_network(model, part: str = "full") -> keras.Model:
         if not conditional:
             return [first], first, ()
         label = keras.Input((), dtype="int32", name="label")
-        one_hot = layers.CategoryEncoding(model.num_classes, output_mode="one_hot", name="label_one_hot")(label)
+        # One-hot as a lookup in the identity matrix: a GATHER that int8
+        # quantizes exactly. CategoryEncoding's one-hot op came out of the
+        # int8 converter with the CVAE's codes off by half their range.
+        one_hot = layers.Embedding(
+            model.num_classes, model.num_classes, embeddings_initializer="identity", trainable=False,
+            name="label_one_hot",
+        )(label)
         return [first, label], first, (one_hot,)
 
     def run(network, first, conditions):
@@ -276,7 +282,12 @@ def export_tflite(
             converter.target_spec.supported_types = [tf.float16]
         elif quantize == "int8":
             feeds = _calibration_feeds(model, part, representative, labels)
-            converter.representative_dataset = lambda: ([f[i : i + 1] for f in feeds] for i in range(len(feeds[0])))
+            # Samples keyed by input name, so that each reaches its input
+            # whatever order the converter lists the inputs in.
+            names = [i.name for i in network.inputs]
+            converter.representative_dataset = lambda: (
+                {n: f[i : i + 1] for n, f in zip(names, feeds)} for i in range(len(feeds[0]))
+            )
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8

@@ -119,3 +119,17 @@ def test_bad_litert_requests(tmp_path, digits):
         export.run_tflite(path, image=digits[0])
     with pytest.raises(ValueError, match=r"\(None, 28, 28, 1\). Received: x with shape \(1, 27, 28, 1\)"):
         export.run_tflite(path, x=np.zeros((1, 27, 28, 1), "float32"), label=np.zeros(1, "int32"))
+
+
+def test_int8_keeps_a_conditional_models_codes(tmp_path, digits):
+    """The label's one-hot must survive full-integer quantization: with
+    Keras's CategoryEncoding the int8 CVAE's codes were off by half their
+    range; an identity lookup (GATHER) quantizes exactly."""
+    x, labels = digits
+    model = make_model("cvae")
+    kwargs = {"part": "encoder", "representative": np.concatenate([x, x[::-1]]), "labels": np.concatenate([labels, labels])}
+    float_codes = export.run_tflite(export.export_tflite(model, tmp_path / "f.tflite", **kwargs), x=x, label=labels)
+    int8_codes = export.run_tflite(export.export_tflite(model, tmp_path / "q.tflite", quantize="int8", **kwargs), x=x, label=labels)
+    for name in ("mean", "log_var"):
+        spread = np.ptp(float_codes[name])
+        assert np.abs(float_codes[name] - int8_codes[name]).mean() < 0.05 * spread, name
