@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the test reconstruction error of a saved .keras model "
         "beside PCA at the same code size, as JSON.",
     )
-    evaluate.add_argument("model", help="path to a .keras file")
+    evaluate.add_argument("model", help="a .keras file or a preset name")
     evaluate.add_argument("--dataset", default="mnist_sample")
     evaluate.add_argument("--data-dir")
     evaluate.add_argument("--batch-size", type=int, default=500)
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "codes between two test examples (interpolation).",
     )
     plot.add_argument("kind", choices=PLOTS, metavar="KIND", help=" | ".join(PLOTS))
-    plot.add_argument("model", help="path to a .keras file")
+    plot.add_argument("model", help="a .keras file or a preset name")
     plot.add_argument("--dataset", default="mnist_sample")
     plot.add_argument("--data-dir")
     plot.add_argument("--out", help="PNG path (default: KIND.png beside the model)")
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dynamic-range or full int8 (calibrated on --dataset's training split). onnx: "
         "OUT/NAME-PART.onnx. An existing file is never overwritten.",
     )
-    export.add_argument("model", help="path to a .keras file")
+    export.add_argument("model", help="a .keras file or a preset name")
     export.add_argument("--format", default="saved_model", choices=EXPORT_FORMATS, help=" | ".join(EXPORT_FORMATS))
     export.add_argument("--part", default="full", choices=EXPORT_PARTS, help="full | encoder | decoder")
     export.add_argument("--quantize", choices=EXPORT_QUANTIZATIONS, help="tflite only: " + " | ".join(EXPORT_QUANTIZATIONS))

@@ -239,11 +239,18 @@ def write_generator_pictures(folder: Path, model, progress: GenerationProgress, 
 
 
 def load_saved_model(path: str | os.PathLike) -> keras.Model:
-    """A `.keras` file saved by keras_ae, loaded in Keras's safe mode."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"`model` must be a saved .keras file. Received: model='{path}'")
-    return keras.saving.load_model(path, safe_mode=True)
+    """A `.keras` file saved by keras_ae, or a preset (a built-in name or a
+    preset folder, see `keras_ae.zoo`), loaded in Keras's safe mode."""
+    from keras_ae import zoo
+
+    if Path(path).is_file():
+        return keras.saving.load_model(path, safe_mode=True)
+    if str(path) in zoo.manifest() or (Path(path) / "metadata.json").is_file():
+        return zoo.from_preset(path)
+    raise ValueError(
+        f"`model` must be a saved .keras file or a preset ({', '.join(sorted(zoo.manifest()))}). "
+        f"Received: model='{path}'"
+    )
 
 
 def load_matching_arrays(model, dataset: str, data_dir: str | os.PathLike | None = None) -> datasets.Arrays:

@@ -218,3 +218,15 @@ def test_builtin_preset_loads_offline_and_matches_its_card(name, shared_datasets
     assert value == pytest.approx(headline["value"], rel=0.01)
     card = (zoo.PACKAGED / name / "README.md").read_text()
     assert f"{headline['value']:.3f}" in card
+
+
+def test_commands_take_a_preset_name(tmp_path, capsys):
+    from keras_ae import cli
+
+    assert cli.main(["plot", "manifold", "vae2d_mnist", "--out", str(tmp_path / "m.png"), "--n", "5"]) == 0
+    assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    assert cli.main(["evaluate", "conv_mnist"]) == 0
+    assert json.loads(capsys.readouterr().out)["family"] == "conv"
+    assert cli.main(["evaluate", "no_such_preset"]) == 2
+    assert "conv_mnist" in capsys.readouterr().err
