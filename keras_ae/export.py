@@ -156,6 +156,18 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
     return {name: checked(*endpoint) for name, endpoint in endpoints.items()}
 
 
+def _model_name(model, name: str | None) -> str:
+    """The exported model's name (default: the family's), safe as a folder
+    or file name and as a TF Serving model name."""
+    name = model.family if name is None else name
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            "`name` must be letters, digits, '_', '-' or '.', starting with a letter or digit "
+            f"(no path separators). Received: name={name!r}"
+        )
+    return name
+
+
 def next_version(model_dir: str | os.PathLike) -> int:
     """One more than the highest integer version folder in `model_dir` (1 if none)."""
     model_dir = Path(model_dir)
@@ -187,12 +199,7 @@ def export_saved_model(
     Returns:
         The version folder.
     """
-    name = model.family if name is None else name
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(
-            "`name` must be letters, digits, '_', '-' or '.', starting with a letter or digit "
-            f"(no path separators). Received: name={name!r}"
-        )
+    name = _model_name(model, name)
     endpoints = serving_endpoints(model, part)
     model_dir = Path(base_dir) / name
     version = next_version(model_dir) if version is None else check_positive_int(version, "version")
@@ -422,9 +429,7 @@ def export_model(
         return export_saved_model(model, out, name=name, version=version, part=part)
     if version is not None:
         raise ValueError(f"Only a SavedModel export is versioned. Received: version={version}")
-    name = model.family if name is None else name
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(f"`name` must be a plain file name stem. Received: name={name!r}")
+    name = _model_name(model, name)
     suffix = "" if quantize in (None, "float32") else f"-{quantize}"
     path = Path(out) / f"{name}-{part}{suffix}.{format}"
     if path.exists():

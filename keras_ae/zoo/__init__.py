@@ -104,7 +104,7 @@ def verify(name: str) -> Path:
     if entry is None:
         raise ValueError(f"No built-in preset {name!r}. Received: preset={name!r}")
     folder = cache_dir() / name if (cache_dir() / name).is_dir() else PACKAGED / name
-    _verify(folder, {n: f["sha256"] for n, f in entry["files"].items()}, str(folder), remove=False)
+    _verify(folder, {n: f["sha256"] for n, f in entry["files"].items()}, str(folder))
     return folder
 
 
@@ -177,25 +177,33 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _verify(directory: Path, expected: dict[str, str], where: str, remove: bool) -> None:
-    """Checks every file against its sha256; a bad one is removed when it is
-    a cached copy, and nothing is loaded."""
+def _verify(directory: Path, expected: dict[str, str], where: str) -> None:
+    """Checks every file of a local preset against its sha256; nothing is
+    loaded from a folder that fails. (A bad download is removed by
+    `_download` itself.)"""
     for name, digest in expected.items():
         path = directory / name
         if not path.is_file():
             raise ValueError(f"The preset at {where} lacks {name}. Received: preset='{where}'")
         if sha256(path) != digest:
-            if remove:
-                path.unlink()
             raise ValueError(
                 f"{name} of the preset at {where} does not match its sha256 (expected {digest}); "
-                + ("it was removed from the cache and " if remove else "")
-                + f"nothing was loaded. Received: preset='{where}'"
+                f"nothing was loaded. Received: preset='{where}'"
             )
 
 
 def _complete(directory: Path, expected: dict[str, str]) -> bool:
     return all((directory / n).is_file() and sha256(directory / n) == d for n, d in expected.items())
+
+
+def _fetch(folder: Path, base_url: str, expected: dict[str, str]) -> Path:
+    """Downloads into `folder` every file of `expected` that it lacks or
+    holds with another digest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, digest in expected.items():
+        if not _complete(folder, {name: digest}):
+            _download(f"{base_url}/{name}", folder / name, digest)
+    return folder
 
 
 def _download(url: str, target: Path, digest: str | None) -> None:
@@ -233,16 +241,12 @@ def resolve_preset(handle: str | os.PathLike) -> Path:
         # taken as immutable (a versioned release), so a cached copy stands.
         if not (folder / "metadata.json").is_file():
             _download(f"{base}/metadata.json", folder / "metadata.json", None)
-        expected = json.loads((folder / "metadata.json").read_text())["sha256"]
-        for name, digest in expected.items():
-            if not (folder / name).is_file() or sha256(folder / name) != digest:
-                _download(f"{base}/{name}", folder / name, digest)
-        return folder
+        return _fetch(folder, base, json.loads((folder / "metadata.json").read_text())["sha256"])
     if Path(text).is_dir():
         folder = Path(text)
         if not (folder / "metadata.json").is_file():
             raise ValueError(f"The folder is not a preset (it has no metadata.json). Received: preset={text!r}")
-        _verify(folder, json.loads((folder / "metadata.json").read_text())["sha256"], text, remove=False)
+        _verify(folder, json.loads((folder / "metadata.json").read_text())["sha256"], text)
         return folder
     name = _check_name(text)
     entries = manifest()
@@ -257,12 +261,7 @@ def resolve_preset(handle: str | os.PathLike) -> Path:
         return cached
     if _complete(PACKAGED / name, expected):
         return PACKAGED / name
-    cached.mkdir(parents=True, exist_ok=True)
-    for file_name, digest in expected.items():
-        if not (cached / file_name).is_file() or sha256(cached / file_name) != digest:
-            (cached / file_name).unlink(missing_ok=True)
-            _download(f"{zoo_url().rstrip('/')}/{name}/{file_name}", cached / file_name, digest)
-    return cached
+    return _fetch(cached, f"{zoo_url().rstrip('/')}/{name}", expected)
 
 
 def from_preset(handle: str | os.PathLike, expected_class: type | None = None):
