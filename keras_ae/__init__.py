@@ -9,11 +9,14 @@ if _keras.backend.backend() != "tensorflow":
     )
 
 from keras_ae import blocks, latent, losses, models  # noqa: E402
+from keras_ae import anomaly, timeseries  # noqa: E402
 from keras_ae.models import (  # noqa: E402
     FAMILIES,
     Autoencoder,
     ContractiveAutoencoder,
     ConvAutoencoder,
+    Conv1DAutoencoder,
+    RecurrentAutoencoder,
     DenoisingAutoencoder,
     DenseAutoencoder,
     SparseAutoencoder,

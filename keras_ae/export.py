@@ -60,6 +60,8 @@ def part_network(model, part: str = "full") -> keras.Model:
     are these, so every format computes the same graph.
     """
     check_choice(part, PARTS, "part")
+    # A recurrent model is traced unrolled: LiteRT then runs it on builtins.
+    model = model.for_export() if hasattr(model, "for_export") else model
     encoder = getattr(model, "encoder", None)
     if encoder is None and part == "encoder":
         raise ValueError(f"The {model.family!r} model has no encoder to export. Received: part={part!r}")

@@ -130,3 +130,28 @@ def latent_scatter(codes: np.ndarray, labels: np.ndarray, path: str | os.PathLik
     ax.set_xlabel(f"{axes_name} 1")
     ax.set_ylabel(f"{axes_name} 2")
     _save(fig, path, title)
+
+
+def anomaly_plot(
+    timestamps: np.ndarray, values: np.ndarray, scores: np.ndarray, flags: np.ndarray, threshold: float,
+    path: str | os.PathLike, windows=(), title: str | None = None,
+) -> None:
+    """The series with its flagged points marked (and labelled anomaly
+    windows shaded, when known) above the anomaly score and its threshold."""
+    values = np.asarray(values, dtype="float64").reshape(len(values), -1)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 5), sharex=True, height_ratios=(2, 1))
+    for first, last in windows:
+        for axis in (top, bottom):
+            axis.axvspan(timestamps[first], timestamps[last], color="orange", alpha=0.25, lw=0)
+    top.plot(timestamps, values, lw=0.7, color="tab:blue")
+    flags = np.asarray(flags, dtype=bool)
+    top.scatter(timestamps[flags], values[flags, 0], s=6, color="red", zorder=3, label=f"flagged ({int(flags.sum())} points)")
+    top.set_ylabel("value")
+    top.legend(loc="upper left")
+    bottom.plot(timestamps, np.maximum(scores, 1e-12), lw=0.7, color="black")  # log axis
+    bottom.axhline(threshold, color="red", ls="--", lw=0.8, label=f"threshold {threshold:.3g}")
+    bottom.set_yscale("log")
+    bottom.set_ylabel("score")
+    bottom.legend(loc="upper left")
+    fig.autofmt_xdate()
+    _save(fig, path, title)

@@ -27,6 +27,11 @@ class FamilyTest:
         examples `x`; a conditional family adds their labels."""
         return (x,)
 
+    def examples(self, digits: np.ndarray) -> np.ndarray:
+        """The real training data of the family's tests, made from MNIST
+        digits (a sequence family reads each digit's rows as time steps)."""
+        return digits
+
     def compiled_model(self, seed: int = 0):
         keras.utils.set_random_seed(seed)
         model = self.make_model()
@@ -58,7 +63,7 @@ class FamilyTest:
 
     def test_fit_on_real_mnist_reduces_the_loss(self, mnist_digits):
         model = self.compiled_model()
-        data = self.inputs(mnist_digits)
+        data = self.inputs(self.examples(mnist_digits))
         before = model.evaluate(*data, batch_size=128, verbose=0, return_dict=True)
         model.fit(*data, epochs=3, batch_size=32, verbose=0)
         after = model.evaluate(*data, batch_size=128, verbose=0, return_dict=True)
@@ -68,7 +73,7 @@ class FamilyTest:
         assert np.isclose(after["loss"], sum(after[name] for name in cls.loss_terms()), rtol=1e-4)
 
     def test_keras_round_trip_keeps_weights_optimizer_and_next_step(self, mnist_digits, tmp_path):
-        x = self.inputs(mnist_digits[:64])
+        x = self.inputs(self.examples(mnist_digits[:64]))
         model = self.compiled_model()
         model.fit(*x, epochs=1, batch_size=32, shuffle=False, verbose=0)
         path = tmp_path / "model.keras"

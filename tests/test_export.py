@@ -25,9 +25,18 @@ def make_model(family):
     if issubclass(cls, keras_ae.GAN):
         return cls.from_spec((28, 28, 1), 4, filters=(8, 16), seed=1)
     options = {"num_classes": 10} if cls.network_inputs > 1 else {}
+    if cls.default_architecture == "recurrent":
+        return cls.from_spec((28, 28), 4, architecture_options={"units": (8,)})
+    if cls.family == "conv1d":
+        return cls.from_spec((28, 28), 4, architecture_options={"filters": (8, 16)})
     if cls.default_architecture == "conv":
         return cls.from_spec((28, 28, 1), 4, architecture_options={"filters": (8, 16)}, **options)
     return cls.from_spec((28, 28, 1), 4, architecture_options={"units": (16,)}, **options)
+
+
+def examples_for(model, digits):
+    """Digits as the model's examples: a sequence model reads their rows."""
+    return digits[..., 0] if len(model.data_shape) == 2 else digits
 
 
 def keras_outputs(model, x, z, seeds, labels):
@@ -50,12 +59,13 @@ def keras_outputs(model, x, z, seeds, labels):
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, mnist_digits):
     base = tmp_path_factory.mktemp("serving")
-    x, labels = mnist_digits[:5], np.arange(5, dtype="int32")
+    labels = np.arange(5, dtype="int32")
     z = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
     seeds = np.array([1, 2, 3, 40, 2**40], dtype="int64")
     cases, expected = {}, {}
     for family in FAMILIES:
         model = make_model(family)
+        x = examples_for(model, mnist_digits[:5])
         cases[f"{family}/path"] = np.array(str(export.export_saved_model(model, base)))
         feeds = {"x": x, "z": z, "seed": seeds}
         if model.network_inputs > 1:

@@ -6,7 +6,7 @@ import pytest
 
 import keras_ae
 from keras_ae import datasets, evaluation, export
-from tests.test_export import FAMILIES, make_model
+from tests.test_export import FAMILIES, examples_for, make_model
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def feeds_for(model, part, digits):
     if part == "decoder" or not hasattr(model, "encoder"):
         feeds = {"z": np.random.default_rng(0).standard_normal((len(x), *model.latent_shape)).astype("float32")}
     else:
-        feeds = {"x": x}
+        feeds = {"x": examples_for(model, x)}
     if model.network_inputs > 1:
         feeds["label"] = labels
     return feeds

@@ -4,6 +4,8 @@ the only place a new family is added."""
 from keras_ae.models.base import FAMILIES, Autoencoder, get_family, register_family
 from keras_ae.models.dense import DenseAutoencoder
 from keras_ae.models.conv import ConvAutoencoder
+from keras_ae.models.conv1d import Conv1DAutoencoder
+from keras_ae.models.recurrent import RecurrentAutoencoder
 from keras_ae.models.denoising import DenoisingAutoencoder
 from keras_ae.models.sparse import SparseAutoencoder
 from keras_ae.models.contractive import ContractiveAutoencoder

@@ -297,11 +297,26 @@ class Autoencoder(keras.Model):
         the loss is the sum of those named by `loss_terms()`.
         """
         code = self.encoder(self.corrupt(x, training), training=training)
-        reconstruction = self.decoder(code, training=training)
-        per_example = self._reconstruction_fn(target, reconstruction)
+        reconstruction = self.training_reconstruction(code, target, training)
+        per_example = self.reconstruction_error(target, reconstruction)
         terms = {"reconstruction_loss": ae_losses.batch_mean(per_example, sample_weight)}
         terms.update(self.penalties(x, code, training))
         return reconstruction, terms
+
+    def training_reconstruction(self, code, target, training):
+        """The reconstruction the loss compares with `target` (a
+        teacher-forced decoder reads the target here)."""
+        return self.decoder(code, training=training)
+
+    def reconstruction_error(self, target, reconstruction):
+        """Per-example reconstruction loss (a family that pads its inputs
+        leaves the padding out here)."""
+        return self._reconstruction_fn(target, reconstruction)
+
+    def for_export(self):
+        """The model the exporters trace: this one, or an equivalent copy
+        built for deployment (the recurrent family unrolls its loops)."""
+        return self
 
     def unpack_batch(self, data):
         """`(inputs, target, sample_weight)` of a batch from `fit`: the

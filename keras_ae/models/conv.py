@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from keras_ae.blocks import conv_networks
 from keras_ae.models.base import Autoencoder, register_family
+from keras_ae.validation import check_shape
 
 
 @register_family("conv")
@@ -33,6 +34,8 @@ class ConvAutoencoder(Autoencoder):
 
     default_architecture = "conv"
     owns_networks = True
+    # What the axes of one example are (the 1-D family takes sequences).
+    example_axes = ("height", "width", "channels")
 
     def __init__(
         self,
@@ -59,6 +62,11 @@ class ConvAutoencoder(Autoencoder):
             "latent_activation": latent_activation,
             "output_activation": output_activation,
         }
+        if len(check_shape(input_shape, "input_shape")) != len(self.example_axes):
+            raise ValueError(
+                f"`input_shape` of the {self.family!r} family must be ({', '.join(self.example_axes)}). "
+                f"Received: input_shape={input_shape!r}"
+            )
         # === Networks ===
         encoder, decoder = conv_networks(**architecture_args)
         super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
