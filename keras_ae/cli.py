@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit_detector.add_argument("--percentile", type=float, default=99.0)
     fit_detector.add_argument("--scoring", default="point", choices=("point", "window"),
                               help="a point's own error, or its windows' mean error")
-    fit_detector.add_argument("--point-reduce", default="mean", choices=("mean", "max", "min"),
+    fit_detector.add_argument("--point-reduce", default="min", choices=("min", "mean", "max"),
                               help="how the windows over a point combine")
     fit_detector.add_argument("--error", default="mse", choices=("mse", "mae"))
     fit_detector.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",

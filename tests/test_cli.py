@@ -96,7 +96,8 @@ def test_existing_output_is_refused_before_training(trained_run, capsys):
 
 
 def test_help_on_every_command(capsys):
-    for argv in (["--help"], ["train", "--help"], ["evaluate", "--help"], ["families", "--help"]):
+    for argv in ([c, "--help"] for c in ("", "train", "evaluate", "families", "fit-detector", "detect")):
+        argv = [a for a in argv if a]
         with pytest.raises(SystemExit) as exit_info:
             cli.main(argv)
         assert exit_info.value.code == 0

@@ -66,11 +66,31 @@ RECIPES = {
     },
 }
 
+# Anomaly detectors on NAB: a sequence autoencoder trained on a normal series
+# (keras_ae.anomaly.train_series_detector's arguments), its headline the
+# point-level AUROC on a labelled series.
+SERIES_RECIPES = {
+    "conv1d_nab_art_daily": {
+        "detector": {"family": "conv1d", "window": 288, "stride": 1, "latent_dim": 32, "epochs": 50, "batch_size": 128,
+                     "options": {"filters": (32, 16), "kernel_size": 7}, "seed": 0},
+        "summary": "Conv1D autoencoder anomaly detector of NAB's art_daily series (windows of 288 points, one day at "
+                   "5-minute steps), trained on art_daily_small_noise, threshold the largest training score.",
+    },
+    "recurrent_nab_art_daily": {
+        "detector": {"family": "recurrent", "window": 288, "stride": 4, "latent_dim": 32, "epochs": 50, "batch_size": 128,
+                     "options": {"units": (64,)}, "seed": 0},
+        "summary": "LSTM autoencoder anomaly detector of NAB's art_daily series (windows of 288 points every 4), "
+                   "trained on art_daily_small_noise, threshold the largest training score.",
+    },
+}
+SERIES_TRAIN, SERIES_TEST = "artificialNoAnomaly/art_daily_small_noise", "artificialWithAnomaly/art_daily_jumpsup"
+
 # The headline unless a recipe names another: reconstruction error.
 HEADLINE = {"name": "sse_per_image"}
 HEADLINE_WORDS = {
     "sse_per_image": "squared error per image (sum over pixels in [0, 1])",
     "nll": "negative log-likelihood, nats per binarized digit (IWAE bound, k = {k})",
+    "point_auroc": "AUROC of the point scores against NAB's labelled window ({series})",
 }
 
 
@@ -140,6 +160,78 @@ def build(name: str, data_dir: str | None) -> dict:
     return saved
 
 
+def series_card(name: str, recipe: dict, metadata: dict) -> str:
+    headline, events = metadata["metrics"]["headline"], metadata["metrics"]["events"]
+    d = recipe["detector"]
+    return f"""# {name}
+
+{recipe["summary"]}
+
+```python
+import keras_ae
+detector = keras_ae.zoo.load_detector("{name}")
+flags = detector.predict(values)      # values: a series at 5-minute steps, one flag per point
+```
+
+## Measured
+
+| metric | value | test series |
+|---|---|---|
+| {HEADLINE_WORDS["point_auroc"].format(**headline)} | **{headline["value"]:.3f}** | {headline["series"]}, {events["points"]} points |
+| labelled windows found | {events["found"]}/{events["events"]} | same |
+| false-positive runs (flagged points outside the window) | {events["false_positive_events"]} ({events["false_positive_points"]} points) | same |
+
+![the test series with the flagged points, and the scores](card.png)
+
+## Recipe
+
+`python zoo/recipes.py {name} --data-dir DIR` (family `{d["family"]}`, window {d["window"]}, stride {d["stride"]},
+{d["epochs"]} epochs at most (early stopping on the last 10% of windows), batch {d["batch_size"]}, Adam 1e-3, seed
+{d["seed"]}, options {json.dumps(d["options"])}); trained in {metadata["train_seconds"]:.0f} s on
+{metadata["cpu_threads"]} CPU threads. Parameters: {metadata["parameters"]:,}. Versions:
+{", ".join(f"{k} {v}" for k, v in metadata["versions"].items())}.
+"""
+
+
+def build_series(name: str, data_dir: str | None) -> dict:
+    import time
+
+    from keras_ae import anomaly
+    from keras_ae.datasets import nab
+
+    recipe = SERIES_RECIPES[name]
+    train, test = nab.load_series(SERIES_TRAIN, data_dir), nab.load_series(SERIES_TEST, data_dir)
+    settings = dict(recipe["detector"])
+    family = settings.pop("family")
+    started = time.perf_counter()
+    detector = anomaly.train_series_detector(family, train.values, **settings)
+    train_seconds = time.perf_counter() - started
+    detector_config = {k: v for k, v in detector.get_config().items() if k != "kind"}
+    headline = {"name": "point_auroc", "dataset": "nab", "series": SERIES_TEST}
+    headline["value"] = zoo.headline_metric(detector.model, headline, data_dir, detector_config)
+    scores = detector.score(test.values)
+    flags = scores > detector.threshold
+    events = {k: v for k, v in anomaly.event_detection(flags, test.windows).items() if k != "windows_found"}
+    metadata = {
+        "family": family, "dataset": "nab", "recipe": recipe["detector"], "seed": settings["seed"],
+        "train_seconds": round(train_seconds, 1), "cpu_threads": os.cpu_count(),
+        "metrics": {"headline": headline, "events": {**events, "points": len(test.values)}},
+        "detector": detector_config,
+    }
+    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
+    plotting.anomaly_plot(test.timestamps, test.values, scores, flags, detector.threshold, staging / "card.png",
+                          test.windows, f"{name} on {SERIES_TEST}: AUROC {headline['value']:.3f}")
+    target = zoo.PACKAGED / name
+    shutil.rmtree(target, ignore_errors=True)
+    full = {**metadata, "parameters": int(detector.model.count_params()), "versions": training.versions()}
+    saved = zoo.save_preset(detector.model, target, metadata, series_card(name, recipe, full), (staging / "card.png").read_bytes())
+    entries = zoo.manifest()
+    entries[name] = zoo.manifest_entry(target)
+    zoo.write_manifest(entries)
+    print(f"{name}: point AUROC {headline['value']:.4f}, events {events}; wrote {target}")
+    return saved
+
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 TABLE_MARK = "<!-- zoo table:"
 
@@ -161,14 +253,15 @@ def main() -> None:
     parser.add_argument("--data-dir", help="folder with the data sets' files")
     parser.add_argument("--list", action="store_true", help="list the recipes")
     args = parser.parse_args()
+    every = {**RECIPES, **SERIES_RECIPES}
     if args.list:
-        for name, recipe in RECIPES.items():
-            print(f"{name:<16} {recipe['summary']}")
+        for name, recipe in every.items():
+            print(f"{name:<24} {recipe['summary']}")
         return
-    for name in args.names or RECIPES:
-        if name not in RECIPES:
-            raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(RECIPES)}")
-        build(name, args.data_dir)
+    for name in args.names or every:
+        if name not in every:
+            raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(every)}")
+        (build_series if name in SERIES_RECIPES else build)(name, args.data_dir)
     update_readme()
 
 

@@ -301,13 +301,24 @@ def write_manifest(entries: dict[str, dict]) -> None:
 # === The headline metric, recomputed ===
 
 
-def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = None) -> float:
+def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = None, detector: dict | None = None) -> float:
     """Recomputes a preset's headline metric on its data set's real test
-    split: `{"name": "sse_per_image", "dataset": "mnist", "value": ...}`, or
+    split: `{"name": "sse_per_image", "dataset": "mnist", "value": ...}`;
     `"nll"` with `"k"` importance samples on the test images binarized once
-    with seed 0 (the binarized-MNIST convention)."""
+    with seed 0 (the binarized-MNIST convention); or, for a detector preset
+    (`detector`: its settings), `"point_auroc"` on the labelled NAB `"series"`
+    (every point scored; inside an anomaly window = positive)."""
     from keras_ae import datasets, evaluation
 
+    if headline["name"] == "point_auroc":
+        from keras_ae import anomaly
+        from keras_ae.datasets import nab
+
+        if detector is None:
+            raise ValueError("The 'point_auroc' headline needs the preset's detector settings. Received: detector=None")
+        series = nab.load_series(headline["series"], data_dir)
+        scores = anomaly.SeriesAnomalyDetector.from_config(model, detector).score(series.values)
+        return anomaly.roc_auc(scores, series.labels())
     arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
     if headline["name"] == "sse_per_image":
         return evaluation.evaluate_model(model, arrays.x_test)["sse_per_image"]
@@ -315,3 +326,22 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
         x = evaluation.binarize(arrays.x_test, seed=0)
         return evaluation.importance_sampled_nll(model, x, k=headline["k"], seed=0)["nll"]
     raise ValueError(f"No evaluation for the metric {headline['name']!r}. Received: headline={headline!r}")
+
+
+def recompute_headline(handle: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> float:
+    """A preset's headline metric recomputed from its files (see `headline_metric`)."""
+    folder = resolve_preset(handle)
+    metadata = json.loads((folder / "metadata.json").read_text())
+    return headline_metric(from_preset(folder), metadata["metrics"]["headline"], data_dir, metadata.get("detector"))
+
+
+def load_detector(handle: str | os.PathLike):
+    """The anomaly detector of a detector preset: its model with the
+    standardization, stride and threshold it was calibrated with."""
+    from keras_ae import anomaly
+
+    folder = resolve_preset(handle)
+    settings = json.loads((folder / "metadata.json").read_text()).get("detector")
+    if settings is None:
+        raise ValueError(f"The preset holds a model, not an anomaly detector. Received: preset='{handle}'")
+    return anomaly.SeriesAnomalyDetector.from_config(from_preset(folder), settings)

@@ -1,0 +1,77 @@
+"""`keras-ae fit-detector` and `keras-ae detect`, end to end on the NAB
+series shipped with the package."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from keras_ae import anomaly, cli
+
+
+@pytest.fixture(scope="module")
+def detector_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("detect") / "detector"
+    argv = ["fit-detector", "conv1d", "--window", "96", "--stride", "4", "--epochs", "3", "--latent-dim", "8",
+            "--option", "filters=(8,8)", "--scoring", "window", "--out", str(out)]
+    assert cli.main(argv) == 0
+    return out
+
+
+def test_detect_writes_scores_anomalies_summary_and_picture(detector_dir, tmp_path, capsys):
+    out = tmp_path / "detection"
+    assert cli.main(["detect", str(detector_dir), "--out", str(out)]) == 0
+    assert "labelled windows found" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["anomalies.csv", "detection.png", "scores.csv", "summary.json"]
+    rows = list(csv.DictReader((out / "scores.csv").open()))
+    assert len(rows) == 4032 and rows[0]["timestamp"] == "2014-04-01T00:00:00"
+    summary = json.loads((out / "summary.json").read_text())
+    flagged = [r for r in rows if r["flagged"] == "1"]
+    assert summary["flagged_points"] == len(flagged) == len(list(csv.DictReader((out / "anomalies.csv").open())))
+    scores = np.array([float(r["score"]) for r in rows])
+    assert ((scores > summary["threshold"]) == np.array([r["flagged"] == "1" for r in rows])).all()
+    assert summary["against_windows"]["events"] == 1
+    assert (out / "detection.png").read_bytes()[:4] == b"\x89PNG"
+    detector = anomaly.AnomalyDetector.load(detector_dir)
+    assert detector.window == 96 and detector.threshold == summary["threshold"]
+
+
+def test_detect_a_user_csv(detector_dir, tmp_path):
+    series = tmp_path / "mine.csv"
+    values = 20 + 60 * (np.sin(np.arange(600) / 30.0) > 0)
+    series.write_text("value\n" + "\n".join(map(str, values)) + "\n")
+    assert cli.main(["detect", str(detector_dir), "--series", str(series), "--out", str(tmp_path / "o")]) == 0
+    assert "against_windows" not in json.loads((tmp_path / "o" / "summary.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("value\n1\n2\n3\n", "shorter than one window: 3 point(s) for a window of 96"),
+        ("value\n" + "1\n" * 50 + "nan\n" + "2\n" * 100, "the first at index 50"),
+        ("price\n1\n", "no column 'value'"),
+    ],
+)
+def test_bad_series_exit_2_and_write_nothing(detector_dir, tmp_path, capsys, content, fragment):
+    series = tmp_path / "bad.csv"
+    series.write_text(content)
+    out = tmp_path / "o"
+    assert cli.main(["detect", str(detector_dir), "--series", str(series), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and fragment in err
+    assert not out.exists()
+
+
+def test_constant_training_series_is_refused(tmp_path, capsys):
+    series = tmp_path / "flat.csv"
+    series.write_text("value\n" + "4.0\n" * 500)
+    out = tmp_path / "d"
+    assert cli.main(["fit-detector", "conv1d", "--series", str(series), "--window", "32", "--out", str(out)]) == 2
+    assert "zero variance" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_detect_refuses_a_model_that_is_not_a_detector(tmp_path, capsys):
+    assert cli.main(["detect", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "saved detector" in capsys.readouterr().err
