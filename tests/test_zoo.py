@@ -229,3 +229,16 @@ def test_commands_take_a_preset_name(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["family"] == "conv"
     assert cli.main(["evaluate", "no_such_preset"]) == 2
     assert "conv_mnist" in capsys.readouterr().err
+
+
+def test_detector_preset_flags_the_nab_window_and_nothing_else():
+    from keras_ae import anomaly
+    from keras_ae.datasets import nab
+
+    detector = zoo.load_detector("conv1d_nab_art_daily")
+    assert isinstance(detector, anomaly.SeriesAnomalyDetector) and detector.window == 288
+    test = nab.load_series(nab.EMBEDDED_SERIES[1])  # shipped with the package
+    report = anomaly.event_detection(detector.predict(test.values), test.windows)
+    assert report["found"] == 1 and report["false_positive_events"] == 0
+    with pytest.raises(ValueError, match="not an anomaly detector"):
+        zoo.load_detector("conv_mnist")

@@ -306,19 +306,23 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
     split: `{"name": "sse_per_image", "dataset": "mnist", "value": ...}`;
     `"nll"` with `"k"` importance samples on the test images binarized once
     with seed 0 (the binarized-MNIST convention); or, for a detector preset
-    (`detector`: its settings), `"point_auroc"` on the labelled NAB `"series"`
-    (every point scored; inside an anomaly window = positive)."""
+    (`detector`: its settings), `"window_separation"` on the labelled NAB
+    `"series"`: the largest point score inside its anomaly windows over the
+    largest outside them (above 1: some threshold flags every window and
+    nothing else). Point-level AUROC suits NAB poorly: a window spans hours
+    around an anomaly of minutes, so most of its points are normal."""
     from keras_ae import datasets, evaluation
 
-    if headline["name"] == "point_auroc":
+    if headline["name"] == "window_separation":
         from keras_ae import anomaly
         from keras_ae.datasets import nab
 
         if detector is None:
-            raise ValueError("The 'point_auroc' headline needs the preset's detector settings. Received: detector=None")
+            raise ValueError("The 'window_separation' headline needs the preset's detector settings. Received: detector=None")
         series = nab.load_series(headline["series"], data_dir)
         scores = anomaly.SeriesAnomalyDetector.from_config(model, detector).score(series.values)
-        return anomaly.roc_auc(scores, series.labels())
+        inside = series.labels()
+        return float(scores[inside].max() / scores[~inside].max())
     arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
     if headline["name"] == "sse_per_image":
         return evaluation.evaluate_model(model, arrays.x_test)["sse_per_image"]
