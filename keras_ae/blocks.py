@@ -30,7 +30,9 @@ def normalized(layer, x, activation, batch_norm: bool, name: str):
     if not batch_norm:
         return layer(x)
     x = layer(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    # Synchronized: under tf.distribute the statistics are those of the
+    # global batch, so training on N replicas matches training on one.
+    x = layers.BatchNormalization(synchronized=True, name=f"{name}_bn")(x)
     return layers.Activation(activation, name=f"{name}_act")(x)
 
 

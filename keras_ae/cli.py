@@ -38,6 +38,9 @@ PLOTS = ("reconstructions", "samples", "manifold", "scatter", "interpolation")
 EXPORT_FORMATS = ("saved_model", "tflite", "onnx")
 EXPORT_PARTS = ("full", "encoder", "decoder")
 EXPORT_QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
+# keras_ae.distribute.STRATEGIES and keras_ae.training.PRECISIONS.
+STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # keras_ae.anomaly.THRESHOLD_METHODS less "f1", which needs labels.
 DETECTOR_THRESHOLDS = ("max", "sigma", "percentile")
 
@@ -70,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", help="run folder (default: runs/FAMILY-DATASET)")
     train.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    train.add_argument("--strategy", default="auto", choices=STRATEGIES,
+                       help="auto (every GPU, else the CPU) | one_device | mirrored | multi_worker (reads TF_CONFIG); "
+                       "--batch-size is the global batch")
+    train.add_argument("--precision", default="float32", choices=PRECISIONS, help=" | ".join(PRECISIONS))
+    train.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA (needs --no-deterministic)")
+    train.add_argument("--no-deterministic", dest="deterministic", action="store_false",
+                       help="turn TensorFlow's op determinism off (on by default: the same --seed, the same weights)")
+    train.add_argument("--backup-dir", help="back up after every epoch; a killed run started again resumes from here")
+    train.add_argument("--train-examples", type=int, help="train on the first N training examples only")
 
     evaluate = commands.add_parser(
         "evaluate", help="metrics of a saved model on a data set's test split",
@@ -193,8 +205,13 @@ def _run(args: argparse.Namespace) -> None:
             args.family, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
             latent_dim=args.latent_dim, learning_rate=args.learning_rate, seed=args.seed,
             architecture=args.architecture, options=dict(args.option), data_dir=args.data_dir,
-            out=out, overwrite=args.overwrite,
+            out=out, overwrite=args.overwrite, strategy=args.strategy, precision=args.precision,
+            jit_compile=args.jit_compile, deterministic=args.deterministic, backup_dir=args.backup_dir,
+            train_examples=args.train_examples,
         )
+        if metrics.get("chief") is False:
+            print(f"Worker done ({metrics['replicas']} replicas in all); the chief writes {out}")
+            return
         test, pca = metrics["test"], metrics.get("pca")
         if pca is None:  # a GAN: no reconstruction, the game's end state
             print(

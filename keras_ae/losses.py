@@ -26,6 +26,9 @@ families):
 - The total loss is the sum of the terms. Under `tf.distribute` the base
   model divides it by the number of replicas before the gradient, so the
   summed gradients equal the single-device gradient of the global batch.
+- Every term is computed in float32, also under a mixed-precision policy
+  whose layers output float16 or bfloat16: a sum over 784 pixels loses
+  too much in half precision.
 """
 
 from __future__ import annotations
@@ -43,8 +46,13 @@ def _sum_per_example(values):
     return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
 
+def _float32(*tensors):
+    return [ops.cast(t, "float32") for t in tensors]
+
+
 def squared_error(target, prediction):
     """Per-example sum of squared errors."""
+    target, prediction = _float32(target, prediction)
     return _sum_per_example(ops.square(target - prediction))
 
 
@@ -54,8 +62,12 @@ def binary_crossentropy(target, prediction):
     `prediction` holds probabilities (a sigmoid output); targets may be
     grey levels in [0, 1] as well as binary values.
     """
-    prediction = ops.clip(prediction, _EPSILON, 1.0 - _EPSILON)
-    nll = -(target * ops.log(prediction) + (1.0 - target) * ops.log(1.0 - prediction))
+    target, prediction = _float32(target, prediction)
+    # log(p + eps) rather than log(clip(p)): a clip has zero gradient past
+    # its bound, so a pixel whose sigmoid output is near 1e-7 gets a gradient
+    # or none depending on rounding; Adam turns that into full-size steps,
+    # and runs that should agree (one device against N replicas) drift apart.
+    nll = -(target * ops.log(prediction + _EPSILON) + (1.0 - target) * ops.log(1.0 - prediction + _EPSILON))
     return _sum_per_example(nll)
 
 
@@ -69,6 +81,7 @@ def get_reconstruction_loss(name: str):
 
 def batch_mean(per_example, sample_weight=None):
     """Mean over the batch, Keras's "sum_over_batch_size" with weights."""
+    (per_example,) = _float32(per_example)
     if sample_weight is not None:
         per_example = per_example * ops.reshape(ops.cast(sample_weight, per_example.dtype), (-1,))
     return ops.mean(per_example)
@@ -76,6 +89,7 @@ def batch_mean(per_example, sample_weight=None):
 
 def l1_activity(code):
     """Per-example sum of absolute code activations."""
+    (code,) = _float32(code)
     return _sum_per_example(ops.abs(code))
 
 
@@ -85,6 +99,7 @@ def kl_sparsity(code, rho: float):
     Activations must lie in (0, 1) (a sigmoid code); they are clipped away
     from 0 and 1 so that a dead or saturated unit gives a large, finite value.
     """
+    (code,) = _float32(code)
     rho_hat = ops.clip(ops.mean(code, axis=0), _EPSILON, 1.0 - _EPSILON)
     kl = rho * ops.log(rho / rho_hat) + (1.0 - rho) * ops.log((1.0 - rho) / (1.0 - rho_hat))
     return ops.sum(kl)
@@ -93,6 +108,7 @@ def kl_sparsity(code, rho: float):
 def gaussian_nll(target, mean, log_sigma):
     """Per-example -log N(target; mean, sigma^2 I), sigma = exp(log_sigma)
     a scalar (fixed or learned)."""
+    target, mean, log_sigma = _float32(target, mean, log_sigma)
     values = ops.cast(ops.prod(ops.shape(target)[1:]), target.dtype)
     scaled = _sum_per_example(ops.square(target - mean)) * ops.exp(-2.0 * log_sigma)
     return 0.5 * scaled + values * (log_sigma + 0.5 * math.log(2.0 * math.pi))
@@ -100,11 +116,13 @@ def gaussian_nll(target, mean, log_sigma):
 
 def gaussian_kl(mean, log_var):
     """Per-example KL(N(mean, exp(log_var)) || N(0, I)), in closed form."""
+    mean, log_var = _float32(mean, log_var)
     return 0.5 * _sum_per_example(ops.exp(log_var) + ops.square(mean) - 1.0 - log_var)
 
 
 def log_normal(z, mean, log_var):
     """log N(z; mean, diag(exp(log_var))) summed over the last axis."""
+    z, mean, log_var = _float32(z, mean, log_var)
     return -0.5 * ops.sum(
         ops.square(z - mean) * ops.exp(-log_var) + log_var + math.log(2.0 * math.pi), axis=-1
     )

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_ae
-from keras_ae import datasets, evaluation, plotting
+from keras_ae import datasets, distribute, evaluation, plotting
 from keras_ae.blocks import ARCHITECTURES
 from keras_ae.callbacks import GenerationProgress
 from keras_ae.models import GAN, get_family
@@ -80,6 +80,13 @@ def train(
     out: str | os.PathLike | None = None,
     overwrite: bool = False,
     verbose: int | str = "auto",
+    strategy: str = "auto",
+    precision: str = "float32",
+    jit_compile: bool = False,
+    backup_dir: str | os.PathLike | None = None,
+    deterministic: bool = True,
+    train_examples: int | None = None,
+    callbacks: list | None = None,
 ) -> dict:
     """Trains `family` on `dataset` and returns the metrics.
 
@@ -103,6 +110,19 @@ def train(
         overwrite: replace a non-empty `out`.
         verbose: Keras's `fit` verbosity; "auto" shows progress bars on a
             terminal and one line per epoch otherwise.
+        strategy: `"auto"`, `"one_device"`, `"mirrored"` or `"multi_worker"`
+            (see `keras_ae.distribute.get_strategy`); `batch_size` is the
+            global batch, split among the replicas.
+        precision: `"float32"`, `"mixed_float16"` (with loss scaling) or
+            `"mixed_bfloat16"`; the losses are computed in float32 either way.
+        jit_compile: compile the train step with XLA.
+        backup_dir: back up after every epoch and resume from there when the
+            run is started again after being killed (see
+            `keras_ae.distribute.Backup`).
+        deterministic: turn on TensorFlow's op determinism, so that the same
+            `seed` gives the same weights run after run.
+        train_examples: train on the first N training examples only.
+        callbacks: more Keras callbacks for `fit`.
     """
     family_cls = get_family(family)
     adversarial = issubclass(family_cls, GAN)
@@ -122,38 +142,51 @@ def train(
     else:
         architecture = check_choice(architecture or family_cls.default_architecture, ARCHITECTURES, "architecture")
         family_options, network_options = split_options(family_cls, architecture, dict(options or {}))
+    check_choice(precision, PRECISIONS, "precision")
     if out is not None:
         check_output_dir(out, overwrite)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
 
+    # Made first: a multi-worker strategy must exist before other TF work.
+    strategy_name, strategy = strategy, distribute.get_strategy(strategy)
+    if jit_compile and deterministic:
+        raise ValueError(
+            "XLA and TensorFlow's op determinism exclude each other (Keras turns XLA off while "
+            "determinism is on): pass deterministic=False (--no-deterministic) with jit_compile. "
+            "Received: jit_compile=True, deterministic=True"
+        )
+    _set_op_determinism(deterministic)
     keras.utils.set_random_seed(seed)
     # A conditional family trains on (images, labels) and learns every class.
     conditional = family_cls.network_inputs > 1
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     train_ds, test_ds, arrays = datasets.load(
-        dataset, batch_size=batch_size, seed=seed, data_dir=data_dir, labels=conditional
+        dataset, batch_size=batch_size, seed=seed, data_dir=data_dir, labels=conditional, epoch=epoch,
+        train_examples=train_examples,
     )
+    train_ds, test_ds = distribute.shard_by_data(train_ds), distribute.shard_by_data(test_ds)
     input_shape = arrays.x_train.shape[1:]
     if conditional:
         family_options["num_classes"] = len(arrays.class_names)
-    callbacks = [keras.callbacks.TerminateOnNaN()]
+    callbacks = [keras.callbacks.TerminateOnNaN(), distribute.EpochCounter(epoch), *(callbacks or [])]
+    if backup_dir is not None:
+        callbacks.append(distribute.Backup(backup_dir))
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        with strategy.scope():
+            model = _build_and_compile(family_cls, adversarial, input_shape, latent_dim, seed, learning_rate,
+                                       architecture, family_options, network_options, jit_compile)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
     if adversarial:
-        model = family_cls.from_spec(input_shape, latent_dim, seed=seed, **family_options)
-        model.compile(
-            generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-            discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-        )
         callbacks.append(GenerationProgress(n=10, seed=seed))
-    else:
-        model = family_cls.from_spec(
-            input_shape, latent_dim, architecture=architecture,
-            architecture_options=network_options, **family_options,
-        )
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
 
     started = time.perf_counter()
     history = model.fit(train_ds, epochs=epochs, validation_data=test_ds, verbose=verbose, callbacks=callbacks)
     train_seconds = time.perf_counter() - started
+    distribute.barrier(strategy)
     watched = "d_loss" if adversarial else "loss"
     if not np.isfinite(history.history[watched][-1]):
         raise ValueError(
@@ -174,7 +207,20 @@ def train(
         "seed": seed,
         "parameters": int(model.count_params()),
         "train_seconds": round(train_seconds, 1),
+        "strategy": strategy_name,
+        "replicas": strategy.num_replicas_in_sync,
+        "precision": precision,
+        "jit_compile": jit_compile,
     }
+    if not distribute.is_chief(strategy):
+        # Only the chief evaluates and writes; a worker's share ends here.
+        return {**metrics, "chief": False}
+    trained = model
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # predict() under the multi-worker strategy is a collective every
+        # worker would have to join: the chief evaluates a local copy (and
+        # saves the trained model itself, optimizer state included).
+        model = _local_copy(model)
     test_labels = arrays.y_test if conditional else None
     if adversarial:
         # A GAN has no reconstruction to score: report where the game ended
@@ -188,12 +234,51 @@ def train(
     metrics["versions"] = versions()
     if out is not None:
         with staged_output(out, overwrite) as staging:
-            write_run(staging, model, history.history, metrics)
+            write_run(staging, trained, history.history, metrics)
             if adversarial:
                 write_generator_pictures(staging, model, callbacks[-1], seed)
             else:
                 write_reconstructions(staging, model, metrics, arrays.x_test, test_labels)
     return metrics
+
+
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def _set_op_determinism(on: bool) -> None:
+    """Op determinism for this run only: it is process-wide and TensorFlow
+    has no public switch back, so a later run in the same process (an XLA
+    one, say) would inherit it."""
+    from tensorflow.python.framework import config
+
+    if on:
+        config.enable_op_determinism()
+    elif config.is_op_determinism_enabled():
+        config.disable_op_determinism()
+
+
+def _build_and_compile(family_cls, adversarial, input_shape, latent_dim, seed, learning_rate, architecture,
+                       family_options, network_options, jit_compile):
+    if adversarial:
+        model = family_cls.from_spec(input_shape, latent_dim, seed=seed, **family_options)
+        model.compile(
+            generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+            discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+            jit_compile=jit_compile,
+        )
+        return model
+    model = family_cls.from_spec(
+        input_shape, latent_dim, architecture=architecture, architecture_options=network_options, **family_options,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+    return model
+
+
+def _local_copy(model):
+    """The same model and weights, built outside any strategy (for inference)."""
+    copy = type(model).from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _gan_options(family_cls, options: dict) -> dict:

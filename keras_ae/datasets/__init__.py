@@ -85,14 +85,23 @@ def load(
     data_dir: str | os.PathLike | None = None,
     image_size: tuple[int, int] | None = None,
     labels: bool = False,
+    epoch: tf.Variable | None = None,
+    train_examples: int | None = None,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, Arrays]:
     """(train pipeline shuffled with `seed`, test pipeline in order, the arrays).
 
     The pipelines yield images, float32 in [0, 1], as autoencoders train
     on, or `(images, labels)` with `labels=True` (the conditional families).
+    `epoch`: see `make_pipeline`. `train_examples`: train on the first N
+    training examples only (a quick run).
     """
     batch_size = check_positive_int(batch_size, "batch_size")  # before any slow loading
     arrays = load_arrays(name, data_dir=data_dir, image_size=image_size)
-    train = make_pipeline(arrays.x_train, batch_size, shuffle=True, seed=seed, labels=arrays.y_train if labels else None)
+    if train_examples is not None:
+        check_positive_int(train_examples, "train_examples")
+        arrays = Arrays(arrays.x_train[:train_examples], arrays.y_train[:train_examples], arrays.x_test,
+                        arrays.y_test, arrays.class_names, arrays.source)
+    train = make_pipeline(arrays.x_train, batch_size, shuffle=True, seed=seed, labels=arrays.y_train if labels else None,
+                          epoch=epoch)
     test = make_pipeline(arrays.x_test, batch_size, shuffle=False, labels=arrays.y_test if labels else None)
     return train, test, arrays

@@ -17,6 +17,7 @@ def make_pipeline(
     shuffle: bool = False,
     seed: int = 0,
     labels: np.ndarray | None = None,
+    epoch: tf.Variable | None = None,
 ) -> tf.data.Dataset:
     """Batches of `x` scaled to float32 in [0, 1], or (x, labels) pairs.
 
@@ -27,6 +28,10 @@ def make_pipeline(
             on `seed` (and TensorFlow's global seed, when one is set).
         seed: the shuffling seed.
         labels: optional (N,) labels to yield beside the images.
+        epoch: an int64 variable holding the current epoch (set by
+            `keras_ae.distribute.EpochCounter`): the order of each epoch is
+            then a function of (seed, epoch) alone, so a run resumed at
+            epoch k repeats the uninterrupted run's batches exactly.
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim < 2 or len(x) == 0:
@@ -48,7 +53,12 @@ def make_pipeline(
     images = tf.constant(x)
     targets = tf.constant(labels) if labels is not None else None
     dataset = tf.data.Dataset.range(len(x))
-    if shuffle:
+    if shuffle and epoch is not None:
+        last = len(x) - 1
+        dataset = dataset.map(
+            lambda i: tf.random.experimental.index_shuffle(i, tf.stack([tf.constant(int(seed), tf.int64), epoch.read_value()]), last)
+        )
+    elif shuffle:
         dataset = dataset.shuffle(len(x), seed=int(seed), reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
 

@@ -152,11 +152,19 @@ class GAN(keras.Model):
                 )
             kwargs.pop(name, None)
         super().compile(optimizer=None, **kwargs)
-        self.generator_optimizer = keras.optimizers.get(generator_optimizer or _default_optimizer())
-        self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer or _default_optimizer())
+        self.generator_optimizer = self._loss_scaled(keras.optimizers.get(generator_optimizer or _default_optimizer()))
+        self.discriminator_optimizer = self._loss_scaled(keras.optimizers.get(discriminator_optimizer or _default_optimizer()))
         # Built now, so that a saved state has variables to load into.
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def _loss_scaled(self, optimizer):
+        # Keras wraps a single-optimizer model's optimizer under
+        # mixed_float16; a GAN's two optimizers are wrapped here alike, so
+        # that small float16 gradients do not underflow to zero.
+        if self.dtype_policy.name == "mixed_float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
 
     def get_compile_config(self):
         return {
@@ -176,20 +184,25 @@ class GAN(keras.Model):
     def run_network(network, first, conditions, training=False):
         return network([first, *conditions] if conditions else first, training=training)
 
+    def prior_noise(self, x):
+        """Codes for the generator, one per image of the batch `x`, drawn
+        from N(0, I) with the model's saved seed generator."""
+        return keras.random.normal((ops.shape(x)[0], *self.latent_shape), seed=self.noise.seed_generator)
+
     def _discriminator_loss(self, x, conditions, training):
-        """The discriminator's loss and its logits on real and generated images."""
-        z = keras.random.normal((ops.shape(x)[0], *self.latent_shape), seed=self.noise.seed_generator)
-        fake = self.run_network(self.generator, z, conditions, training)
-        real_logits = self.run_network(self.discriminator, x, conditions, training)
-        fake_logits = self.run_network(self.discriminator, fake, conditions, training)
+        """The discriminator's loss and its logits on real and generated images
+        (logits in float32, also under a mixed-precision policy)."""
+        fake = self.run_network(self.generator, self.prior_noise(x), conditions, training)
+        real_logits = ops.cast(self.run_network(self.discriminator, x, conditions, training), "float32")
+        fake_logits = ops.cast(self.run_network(self.discriminator, fake, conditions, training), "float32")
         d_loss = ops.mean(ops.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) + ops.mean(
             ops.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True)
         )
         return d_loss, real_logits, fake_logits
 
     def _generator_loss(self, x, conditions, training):
-        z = keras.random.normal((ops.shape(x)[0], *self.latent_shape), seed=self.noise.seed_generator)
-        logits = self.run_network(self.discriminator, self.run_network(self.generator, z, conditions, training), conditions, training)
+        generated = self.run_network(self.generator, self.prior_noise(x), conditions, training)
+        logits = ops.cast(self.run_network(self.discriminator, generated, conditions, training), "float32")
         return ops.mean(ops.binary_crossentropy(ops.ones_like(logits), logits, from_logits=True))
 
     def _apply(self, optimizer, loss, tape, variables):
