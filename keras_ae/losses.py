@@ -12,8 +12,8 @@ families):
   summed over its units and averaged over the batch, then multiplied by its
   weight.
 - The KL sparsity penalty is a batch statistic: the mean activation of each
-  code unit over the batch is compared with the target `rho`, summed over
-  units, multiplied by its weight.
+  code unit over the (global) batch is compared with the target `rho`,
+  summed over units, multiplied by its weight.
 - The variational families report nats per example, so that their figures
   compare with the papers': `reconstruction_loss` is -log p(x|z) summed
   over pixels, `kl_loss` is beta * KL(q(z|x) || N(0, I)) summed over code
@@ -93,6 +93,21 @@ def l1_activity(code):
     return _sum_per_example(ops.abs(code))
 
 
+def global_batch_mean(values):
+    """Mean over axis 0 of the global batch: under `tf.distribute` the
+    replicas' sums and counts are all-reduced, so a batch statistic is that
+    of the whole batch, as on one device (and its gradient reaches every
+    replica's examples)."""
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return ops.mean(values, axis=0)
+    total = context.all_reduce("SUM", ops.sum(values, axis=0))
+    count = context.all_reduce("SUM", ops.cast(ops.shape(values)[0], values.dtype))
+    return total / count
+
+
 def kl_sparsity(code, rho: float):
     """Sum over code units of KL(rho || rho_hat_j), rho_hat_j the batch mean.
 
@@ -100,7 +115,7 @@ def kl_sparsity(code, rho: float):
     from 0 and 1 so that a dead or saturated unit gives a large, finite value.
     """
     (code,) = _float32(code)
-    rho_hat = ops.clip(ops.mean(code, axis=0), _EPSILON, 1.0 - _EPSILON)
+    rho_hat = ops.clip(global_batch_mean(code), _EPSILON, 1.0 - _EPSILON)
     kl = rho * ops.log(rho / rho_hat) + (1.0 - rho) * ops.log((1.0 - rho) / (1.0 - rho_hat))
     return ops.sum(kl)
 

@@ -115,7 +115,10 @@ def make(family):
         model = keras_ae.GAN.from_spec((28, 28, 1), 8, filters=(8, 16), seed=0)
         model.compile(generator_optimizer=optimizer(), discriminator_optimizer=optimizer())
         return model
-    if family == "contractive":
+    if family == "sparse_kl":
+        model = keras_ae.SparseAutoencoder.from_spec((28, 28, 1), 8, architecture="dense", sparsity="kl",
+                                                     sparsity_weight=1.0, architecture_options={"units": (32,)})
+    elif family == "contractive":
         model = keras_ae.ContractiveAutoencoder.from_spec((28, 28, 1), 8, architecture="dense",
                                                           architecture_options={"units": (32,)})
     elif family == "vae":

@@ -79,13 +79,13 @@ def single(tmp_path_factory):
 
 def test_two_replicas_match_one_device_for_every_custom_step(tmp_path):
     """MirroredStrategy over two logical CPUs against one device: the same
-    weights after 3 SGD steps for the conv AE, the VAE, the contractive AE
-    and both GAN networks. The negative control, an unscaled hand-written
+    weights after 3 SGD steps for the conv AE, the VAE, the contractive AE,
+    the KL-sparse AE (a batch statistic, all-reduced) and both GAN networks. The negative control, an unscaled hand-written
     `ops.mean` step, takes twice the step over two replicas."""
     out = tmp_path / "parity.npz"
-    run_group([["parity", "conv,vae,contractive,gan,naive", str(out)]])
+    run_group([["parity", "conv,vae,contractive,sparse_kl,gan,naive", str(out)]])
     data = np.load(out)
-    for family in ("conv", "vae", "contractive", "gan", "naive"):
+    for family in ("conv", "vae", "contractive", "sparse_kl", "gan", "naive"):
         n = len([k for k in data.files if k.startswith(f"{family}/one/") and not k.endswith("steps")])
         assert int(data[f"{family}/one/steps"]) == int(data[f"{family}/two/steps"]) == 3
         one = [data[f"{family}/one/{i}"] for i in range(n)]
