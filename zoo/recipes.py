@@ -64,6 +64,24 @@ RECIPES = {
         "summary": "VAE of binarized MNIST with a 2-dimensional code, for the latent manifold and scatter "
                    "pictures (`keras-ae plot manifold|scatter`).",
     },
+    "conv_fashion_mnist": {
+        "train": {"family": "conv", "dataset": "fashion_mnist", "epochs": 10, "batch_size": 64, "latent_dim": 32,
+                  "options": {"filters": (32, 64)}, "seed": 0},
+        "summary": "Convolutional autoencoder of Fashion-MNIST clothes with a 32-dimensional code.",
+    },
+    "cvae_mnist": {
+        "train": {"family": "cvae", "dataset": "mnist", "architecture": "conv", "epochs": 10, "batch_size": 64,
+                  "latent_dim": 16, "options": {"filters": (32, 64)}, "seed": 0},
+        "summary": "Conditional VAE of MNIST (Bernoulli likelihood, conv networks, 16-d code; the label is "
+                   "tiled over the image as 10 extra channels and appended to the code): "
+                   "`model.generate(labels)` draws digits of the classes asked for; the headline scores "
+                   "reconstructions of test digits given their labels.",
+    },
+    "conv_cifar10": {
+        "train": {"family": "conv", "dataset": "cifar10", "epochs": 10, "batch_size": 64, "latent_dim": 128,
+                  "options": {"filters": (32, 64, 128)}, "seed": 0},
+        "summary": "Convolutional autoencoder of CIFAR-10 colour images (32x32x3) with a 128-dimensional code.",
+    },
 }
 
 # Anomaly detectors on NAB: a sequence autoencoder trained on a normal series
@@ -97,6 +115,9 @@ HEADLINE_WORDS = {
 def card(name: str, recipe: dict, metadata: dict, pca: dict) -> str:
     headline = metadata["metrics"]["headline"]
     train = recipe["train"]
+    shape = ", ".join(map(str, metadata["input_shape"]))
+    use = (f"codes = model.encode(images, labels)   # images: (n, {shape}) in [0, 1]; labels: (n,) class ids"
+           if metadata["conditional"] else f"codes = model.encode(images)          # images: (n, {shape}) in [0, 1]")
     return f"""# {name}
 
 {recipe["summary"]}
@@ -104,7 +125,7 @@ def card(name: str, recipe: dict, metadata: dict, pca: dict) -> str:
 ```python
 import keras_ae
 model = keras_ae.from_preset("{name}")
-codes = model.encode(images)          # images: (n, 28, 28, 1) in [0, 1]
+{use}
 ```
 
 ## Measured
@@ -116,7 +137,7 @@ codes = model.encode(images)          # images: (n, 28, 28, 1) in [0, 1]
 | PSNR | {metadata["metrics"]["test"]["psnr_db"]:.2f} dB | same |
 | PCA at the same code size ({pca["n_components"]}) | {pca["sse_per_image"]:.3f} per image | same |
 
-![test digits above their reconstructions](card.png)
+![test images above their reconstructions](card.png)
 
 ## Recipe
 
@@ -146,11 +167,15 @@ def build(name: str, data_dir: str | None) -> dict:
     staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
     from keras_ae import datasets
 
-    x = datasets.load_arrays(recipe["train"]["dataset"], data_dir=data_dir).x_test[:10] / 255.0
-    plotting.reconstruction_grid(x, model.reconstruct(x), staging / "card.png", f"{name}: test {headline['name']} {headline['value']:.3f}")
+    arrays = datasets.load_arrays(recipe["train"]["dataset"], data_dir=data_dir)
+    x = arrays.x_test[:10] / 255.0
+    labels = (arrays.y_test[:10],) if getattr(model, "network_inputs", 1) > 1 else ()
+    plotting.reconstruction_grid(x, model.reconstruct(x, *labels), staging / "card.png",
+                                 f"{name}: test {headline['name']} {headline['value']:.3f}")
     target = zoo.PACKAGED / name
     shutil.rmtree(target, ignore_errors=True)
-    saved = zoo.save_preset(model, target, metadata, card(name, recipe, {**metadata, "parameters": int(model.count_params()),
+    saved = zoo.save_preset(model, target, metadata, card(name, recipe, {**metadata, "parameters": int(model.count_params()), "input_shape": model.data_shape,
+                                                                         "conditional": bool(labels),
                                                                          "versions": training.versions()}, metrics["pca"]),
                             (staging / "card.png").read_bytes())
     entries = zoo.manifest()

@@ -325,7 +325,8 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
         return float(scores[inside].max() / scores[~inside].max())
     arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
     if headline["name"] == "sse_per_image":
-        return evaluation.evaluate_model(model, arrays.x_test)["sse_per_image"]
+        labels = arrays.y_test if getattr(model, "network_inputs", 1) > 1 else None  # a conditional model
+        return evaluation.evaluate_model(model, arrays.x_test, labels=labels)["sse_per_image"]
     if headline["name"] == "nll":
         x = evaluation.binarize(arrays.x_test, seed=0)
         return evaluation.importance_sampled_nll(model, x, k=headline["k"], seed=0)["nll"]
