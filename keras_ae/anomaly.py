@@ -12,7 +12,9 @@ import keras
 import numpy as np
 
 from keras_ae.outputs import staged_output
-from keras_ae.timeseries import POINT_REDUCTIONS, Standardizer, check_series, window_starts, windows_to_points
+from keras_ae.timeseries import (
+    POINT_REDUCTIONS, Standardizer, check_series, sliding_windows, window_starts, windows_mask, windows_to_points,
+)
 from keras_ae.validation import check_batch, check_choice, check_non_negative, check_positive_int
 
 THRESHOLD_METHODS = ("max", "sigma", "percentile", "f1")
@@ -86,9 +88,7 @@ def event_detection(flags, windows: list[tuple[int, int]]) -> dict:
         whether it was found.
     """
     flags = np.asarray(flags, dtype=bool)
-    inside = np.zeros(flags.size, dtype=bool)
-    for first, last in windows:
-        inside[first : last + 1] = True
+    inside = windows_mask(windows, flags.size)
     found = [bool(flags[first : last + 1].any()) for first, last in windows]
     false_runs = [run for run in flagged_runs(flags) if not inside[run[0] : run[1] + 1].any()]
     return {
@@ -321,7 +321,7 @@ class SeriesAnomalyDetector(AnomalyDetector):
         """The standardized windows the model sees for `series`, and their starts."""
         scaled = self._scaled(series, name)
         starts = window_starts(len(scaled), self.window, self.stride)
-        return scaled[starts[:, None] + np.arange(self.window)[None, :]], starts
+        return sliding_windows(scaled, self.window, self.stride, name), starts
 
     def score(self, series) -> np.ndarray:
         """One score per time point of `series` (float64, same length)."""

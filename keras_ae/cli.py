@@ -41,8 +41,12 @@ EXPORT_QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 # keras_ae.distribute.STRATEGIES and keras_ae.training.PRECISIONS.
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-# keras_ae.anomaly.THRESHOLD_METHODS less "f1", which needs labels.
+# keras_ae.anomaly.THRESHOLD_METHODS less "f1", which needs labels; and
+# keras_ae.anomaly.SCORINGS, ERRORS and keras_ae.timeseries.POINT_REDUCTIONS.
 DETECTOR_THRESHOLDS = ("max", "sigma", "percentile")
+DETECTOR_SCORINGS = ("point", "window")
+DETECTOR_REDUCTIONS = ("min", "mean", "max")
+DETECTOR_ERRORS = ("mse", "mae")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,11 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit_detector.add_argument("--threshold", default="max", choices=DETECTOR_THRESHOLDS, help=" | ".join(DETECTOR_THRESHOLDS))
     fit_detector.add_argument("--k", type=float, default=3.0, help="sigma threshold: mean + k std")
     fit_detector.add_argument("--percentile", type=float, default=99.0)
-    fit_detector.add_argument("--scoring", default="point", choices=("point", "window"),
+    fit_detector.add_argument("--scoring", default="point", choices=DETECTOR_SCORINGS,
                               help="a point's own error, or its windows' mean error")
-    fit_detector.add_argument("--point-reduce", default="min", choices=("min", "mean", "max"),
+    fit_detector.add_argument("--point-reduce", default="min", choices=DETECTOR_REDUCTIONS,
                               help="how the windows over a point combine")
-    fit_detector.add_argument("--error", default="mse", choices=("mse", "mae"))
+    fit_detector.add_argument("--error", default="mse", choices=DETECTOR_ERRORS)
     fit_detector.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                               help="a family argument, e.g. units=(64,) or cell=gru; repeatable")
     fit_detector.add_argument("--out", required=True, help="the detector's folder")
@@ -240,8 +244,10 @@ def _run(args: argparse.Namespace) -> None:
         from keras_ae.datasets import nab
         from keras_ae.timeseries import read_series_csv
 
-        default = nab.EMBEDDED_SERIES[0 if args.command == "fit-detector" else 1]
-        series = args.series or nab.load_series(default).source
+        # Without --series, the embedded NAB series (read once: `detect`
+        # also shades and scores its labelled windows).
+        embedded = None if args.series else nab.load_series(nab.EMBEDDED_SERIES[0 if args.command == "fit-detector" else 1])
+        series = args.series or embedded.source
         if args.command == "fit-detector":
             from keras_ae.outputs import check_output_dir
 
@@ -261,7 +267,7 @@ def _run(args: argparse.Namespace) -> None:
         detector = anomaly.AnomalyDetector.load(args.model)
         if not isinstance(detector, anomaly.SeriesAnomalyDetector):
             raise ValueError(f"`model` must be a series detector (from `keras-ae fit-detector`). Received: model='{args.model}'")
-        windows = nab.load_series(default).windows if args.series is None else ()
+        windows = embedded.windows if embedded else ()
         summary = anomaly.detect_series(detector, series, args.out, args.column, args.overwrite, windows)
         found = summary.get("against_windows")
         extra = f"; labelled windows found {found['found']}/{found['events']}, false-positive runs {found['false_positive_events']}" if found else ""

@@ -112,6 +112,9 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
             `"decoder"` (`decode`, and `sample` where the model has a prior).
     """
     check_choice(part, PARTS, "part")
+    # One export copy for every signature (part_network would otherwise
+    # build an unrolled recurrent model per part).
+    model = model.for_export() if hasattr(model, "for_export") else model
     has_encoder = hasattr(model, "encoder")
     if part == "encoder" and not has_encoder:
         part_network(model, part)  # raises, naming the part

@@ -118,6 +118,15 @@ def window_starts(length: int, window: int, stride: int = 1) -> np.ndarray:
     return starts
 
 
+def windows_mask(windows, length: int) -> np.ndarray:
+    """True for every point inside one of `windows`, (first, last) point
+    indices with both ends included."""
+    inside = np.zeros(length, dtype=bool)
+    for first, last in windows:
+        inside[first : last + 1] = True
+    return inside
+
+
 def sliding_windows(series, window: int, stride: int = 1, name: str = "series") -> np.ndarray:
     """The windows of `series` as an array (windows, window, features)."""
     series = check_series(series, name)

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_ae import anomaly, cli, distribute, multi_worker, training
+from keras_ae import anomaly, cli, distribute, multi_worker, timeseries, training
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "tests" / "distribute_runner.py"
@@ -151,6 +151,8 @@ def test_strategy_names_and_cli_choices_agree():
     assert cli.STRATEGIES == distribute.STRATEGIES
     assert cli.PRECISIONS == training.PRECISIONS
     assert set(cli.DETECTOR_THRESHOLDS) == set(anomaly.THRESHOLD_METHODS) - {"f1"}
+    assert (set(cli.DETECTOR_SCORINGS), set(cli.DETECTOR_REDUCTIONS), set(cli.DETECTOR_ERRORS)) == (
+        set(anomaly.SCORINGS), set(timeseries.POINT_REDUCTIONS), set(anomaly.ERRORS))
     assert distribute.get_strategy("auto").num_replicas_in_sync == 1  # no GPU here
     with pytest.raises(ValueError, match="Received: strategy='tpu'"):
         distribute.get_strategy("tpu")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_ae.datasets.sources import DATA_DIR_ENV
-from keras_ae.timeseries import read_series_csv
+from keras_ae.timeseries import read_series_csv, windows_mask
 
 EMBEDDED = Path(__file__).parent / "data" / "nab"
 # The embedded pair of the detection example: train on the first, score the second.
@@ -50,10 +50,7 @@ class NABSeries:
 
     def labels(self) -> np.ndarray:
         """True for every point inside an anomaly window."""
-        inside = np.zeros(len(self.values), dtype=bool)
-        for first, last in self.windows:
-            inside[first : last + 1] = True
-        return inside
+        return windows_mask(self.windows, len(self.values))
 
 
 def _roots(data_dir) -> list[Path]:
