@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from keras import ops
 
+from keras_ae import losses as ae_losses
 from keras_ae.models.base import register_family
 from keras_ae.models.vae import VAE
 from keras_ae.validation import check_non_negative, check_positive_int
@@ -22,12 +23,19 @@ class BetaVAE(VAE):
     is let carry information a little at a time. `fit` shows the raw
     divergence as `kl_divergence` beside the weighted `kl_loss`.
 
+    The schedules (C and the KL warm-up) follow `step_counter`, a model
+    variable that `fit` advances once per training step: it is saved with
+    the weights, so a loaded or resumed model goes on from the step it
+    stopped at, also when compiled again with a new optimizer. Under
+    `tf.distribute` KL is the mean over the global batch (the replicas'
+    batch means averaged), so |KL - C| is the one-device objective.
+
     Args:
         encoder, decoder, likelihood, sigma, binarize, seed,
             kl_warmup_steps: as for `VAE`.
         beta: weight of the KL term, >= 0 (Higgins et al. use 4 and more).
         capacity_max: the final capacity C_max in nats, or None.
-        capacity_steps: optimizer steps over which C rises to `capacity_max`.
+        capacity_steps: training steps over which C rises to `capacity_max`.
         gamma: weight of `|KL - C|` in the capacity objective.
 
     Example:
@@ -55,6 +63,17 @@ class BetaVAE(VAE):
         self.capacity_max = None if capacity_max is None else check_non_negative(capacity_max, "capacity_max")
         self.capacity_steps = check_positive_int(capacity_steps, "capacity_steps")
         self.gamma = check_non_negative(gamma, "gamma")
+        # Not the optimizer's `iterations`: a new optimizer (compiling a
+        # loaded model again to fine-tune it) would send C back to 0 and
+        # squeeze the code it had been let carry.
+        self.step_counter = self.add_weight(
+            shape=(), dtype="int64", initializer="zeros", trainable=False,
+            aggregation="only_first_replica", name="step_counter",
+        )
+
+    def training_step(self):
+        """Training steps taken so far, as a float tensor (`step_counter`)."""
+        return ops.cast(self.step_counter, "float32")
 
     def capacity(self):
         """C at the current step, in nats."""
@@ -63,7 +82,16 @@ class BetaVAE(VAE):
     def kl_term(self, kl):
         if self.capacity_max is None:
             return super().kl_term(kl)
+        # |.| of a replica's own batch mean would differ from the global
+        # batch's whenever the replicas fall on both sides of C.
+        kl = ae_losses.global_batch_mean(ops.expand_dims(kl, 0))
         return self.gamma * ops.abs(kl - self.capacity())
+
+    def train_step(self, data):
+        logs = super().train_step(data)
+        # After the step, so that step t reads C(t), as before.
+        self.step_counter.assign_add(1)
+        return logs
 
     def get_config(self):
         config = super().get_config()
