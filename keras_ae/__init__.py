@@ -25,6 +25,7 @@ from keras_ae.models import (  # noqa: E402
     ConditionalGAN,
     ConditionalVAE,
     GAN,
+    ImageToImage,
     get_family,
 )
 from keras_ae.zoo import from_preset, list_presets  # noqa: E402

@@ -1,5 +1,6 @@
 """Shared network blocks: dense stacks, strided convolution stacks (Conv2D
-for images, Conv1D for sequences) and recurrent (LSTM/GRU) stacks.
+for images, Conv1D for sequences), recurrent (LSTM/GRU) stacks and the fully
+convolutional image-to-image networks (plain, U-Net and SegNet styles).
 
 Every family builds its encoder and decoder from these, so an architecture is
 written once and each family only adds its objective.
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from keras_ae.layers import Clip
+from keras_ae.layers import Clip, CropLike, PadToMultiple, PoolingSwitches, Unpool
 from keras_ae.validation import check_choice, check_positive_int, check_shape
 
 
@@ -405,4 +406,121 @@ def condition_on_labels(encoder, decoder, input_shape, num_classes: int) -> tupl
 
 # The architectures a family can be built on from plain arguments (the CLI and
 # `Autoencoder.from_spec` use this); a new architecture adds one line here.
-ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks, "recurrent": recurrent_networks}
+# === Image-to-image networks ===
+
+IMAGE_TO_IMAGE_STYLES = ("unet", "segnet", "plain")
+
+
+def image_to_image_networks(
+    input_shape: Sequence[int | None],
+    latent_dim: int,
+    filters: Sequence[int] = (32, 64),
+    blocks: int = 2,
+    kernel_size: int = 3,
+    style: str = "unet",
+    residual: bool = True,
+    activation: str = "relu",
+) -> tuple[keras.Model, keras.Model]:
+    """A fully convolutional encoder-decoder for images of any size.
+
+    The encoder runs `blocks` convolutions per level and max-pools between
+    levels (one level per entry of `filters`), ending in a feature map of
+    `latent_dim` channels at `1 / 2 ** len(filters)` of the resolution. Its
+    outputs are that map, what the decoder needs from each level, and the
+    input image itself: the decoder crops its output back to the input's
+    size (inputs are mirror-padded to a multiple of `2 ** len(filters)`) and,
+    when `residual`, adds the input, so the network learns the correction
+    (as DnCNN and VDSR do: faster to train and better for restoration).
+
+    Args:
+        input_shape: `(height, width, channels)`; height and width may be
+            None (they only fix the training shape).
+        latent_dim: channels of the bottleneck feature map.
+        filters: channels of each level above the bottleneck; `()` makes a
+            plain stack of convolutions at full resolution.
+        blocks: convolutions per level.
+        kernel_size: side of every convolution kernel.
+        style: `"unet"` (the decoder concatenates each level's features, Ronneberger et al.), `"segnet"`
+            (the decoder unpools with the encoder's max-pooling indices, Badrinarayanan et al.) or `"plain"`
+            (transposed convolutions, nothing passed across).
+        residual: add the input to the output.
+        activation: activation of the hidden convolutions.
+    """
+    check_choice(style, IMAGE_TO_IMAGE_STYLES, "style")
+    try:
+        *sides, channels = tuple(input_shape)
+    except TypeError:
+        sides, channels = (), None
+    if len(sides) != 2 or isinstance(channels, bool) or not isinstance(channels, int) or channels <= 0:
+        raise ValueError(
+            f"`input_shape` must be (height, width, channels) with a positive channel count. Received: "
+            f"input_shape={input_shape!r}"
+        )
+    check_positive_int(latent_dim, "latent_dim")
+    filters = [check_positive_int(f, "filters") for f in filters]
+    blocks = check_positive_int(blocks, "blocks")
+    check_positive_int(kernel_size, "kernel_size")
+
+    def convs(h, width, count, name):
+        for i in range(count):
+            h = layers.Conv2D(width, kernel_size, padding="same", activation=activation, name=f"{name}_conv_{i}")(h)
+        return h
+
+    depth = len(filters)
+    image = keras.Input((None, None, channels), name="x")
+    h = PadToMultiple(2**depth, name="pad")(image) if depth else image
+    passed = []  # what each level hands the decoder: features (U-Net) or switches (SegNet)
+    for level, width in enumerate(filters):
+        h = convs(h, width, blocks, f"encoder_{level}")
+        if style == "segnet":
+            h, switches = PoolingSwitches(name=f"encoder_{level}_pool")(h)
+            passed.append(switches)
+        else:
+            if style == "unet":
+                passed.append(h)
+            h = layers.MaxPooling2D(2, name=f"encoder_{level}_pool")(h)
+    code = convs(h, latent_dim, blocks, "bottleneck")
+    encoder = keras.Model(image, [code, *passed, image], name="encoder")
+
+    code_in = keras.Input((None, None, latent_dim), name="code")
+    passed_in = [keras.Input((None, None, width), name=f"level_{level}") for level, width in enumerate(filters)
+                 if style != "plain"]
+    image_in = keras.Input((None, None, channels), name="x")
+    h = code_in
+    for level in reversed(range(depth)):
+        width, name = filters[level], f"decoder_{level}"
+        if style == "segnet":
+            h = layers.Conv2D(width, kernel_size, padding="same", activation=activation, name=f"{name}_reduce")(h)
+            h = Unpool(name=f"{name}_unpool")([h, passed_in[level]])
+            h = convs(h, width, blocks - 1, name)
+        else:
+            h = layers.Conv2DTranspose(width, 2, strides=2, activation=activation, name=f"{name}_up")(h)
+            if style == "unet":
+                h = layers.Concatenate(name=f"{name}_skip")([h, passed_in[level]])
+            h = convs(h, width, blocks, name)
+    h = layers.Conv2D(channels, kernel_size, padding="same", name="output")(h)
+    if depth:
+        h = CropLike(name="crop")([h, image_in])
+    if residual:
+        h = layers.Add(name="residual")([h, image_in])
+    decoder = keras.Model([code_in, *passed_in, image_in], h, name="decoder")
+    return encoder, decoder
+
+
+def receptive_field(filters: Sequence[int], blocks: int, kernel_size: int, style: str) -> int:
+    """The side of the input window one output pixel of
+    `image_to_image_networks` depends on, along its deepest path."""
+    grow, depth = kernel_size - 1, len(filters)
+    side = 1 + grow  # the output convolution
+    for level in range(depth):
+        scale = 2**level
+        side += blocks * grow * scale + scale  # the level's convolutions and its pooling
+        if style == "segnet":
+            side += grow * 2 * scale + (blocks - 1) * grow * scale  # reduce (one level down), then convolutions
+        else:
+            side += scale + blocks * grow * scale  # 2x2 up-sampling, then convolutions
+    return side + blocks * grow * 2**depth
+
+
+ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks, "recurrent": recurrent_networks,
+                 "image_to_image": image_to_image_networks}

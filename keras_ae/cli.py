@@ -1,5 +1,5 @@
 """The `keras-ae` command: `train`, `evaluate`, `plot`, `export`, `fit-detector`,
-`detect`, `zoo` and `families`.
+`detect`, `denoise`, `upscale`, `zoo` and `families`.
 
 Errors in what the user typed end the command with status 2 and one line
 naming the argument and the value; nothing is left half-written.
@@ -175,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--out", required=True)
     detect.add_argument("--overwrite", action="store_true")
 
+    for action, text in (("denoise", "remove Gaussian noise from image files with an image-to-image model"),
+                         ("upscale", "enlarge image files with an image-to-image super-resolution model")):
+        sub = commands.add_parser(
+            action, help=text,
+            description=f"{text[0].upper()}{text[1:]}, writing <name>.png per input into --out. Every input is "
+            "checked before anything is written.",
+        )
+        sub.add_argument("model", help="an image-to-image .keras file or preset name (e.g. unet_"
+                                       f"{'denoise_grey' if action == 'denoise' else 'upscale_grey'})")
+        sub.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files")
+        if action == "upscale":
+            sub.add_argument("--scale", type=int, default=2, help="enlargement factor (default 2)")
+        sub.add_argument("--out", required=True, help="folder for the results")
+        sub.add_argument("--overwrite", action="store_true", help="replace results already in --out")
+
     zoo = commands.add_parser(
         "zoo", help="the pretrained presets: list, show, download, verify",
         description="List the built-in presets, show one's model card, download one into the "
@@ -273,6 +288,13 @@ def _run(args: argparse.Namespace) -> None:
         extra = f"; labelled windows found {found['found']}/{found['events']}, false-positive runs {found['false_positive_events']}" if found else ""
         print(f"{summary['flagged_points']} of {summary['points']} points flagged in "
               f"{len(summary['flagged_runs'])} run(s){extra}. Wrote {args.out}")
+    elif args.command in ("denoise", "upscale"):
+        from keras_ae import restoration
+
+        model = training.load_saved_model(args.model)
+        written = restoration.restore_files(model, args.images, args.out, task=args.command,
+                                            scale=getattr(args, "scale", 1), overwrite=args.overwrite)
+        print(f"Wrote {len(written)} image(s) into {args.out}")
     elif args.command == "zoo":
         from keras_ae import zoo
 

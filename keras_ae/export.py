@@ -59,7 +59,7 @@ def part_network(model, part: str = "full") -> keras.Model:
     The SavedModel signatures call these, and the LiteRT and ONNX files
     are these, so every format computes the same graph.
     """
-    check_choice(part, PARTS, "part")
+    check_part(model, part)
     # A recurrent model is traced unrolled: LiteRT then runs it on builtins.
     model = model.for_export() if hasattr(model, "for_export") else model
     encoder = getattr(model, "encoder", None)
@@ -94,8 +94,19 @@ def part_network(model, part: str = "full") -> keras.Model:
         if part == "encoder":
             outputs = dict(zip(model.encoder_outputs, codes))
         else:
-            outputs = {"reconstruction": run(_decoder_of(model), codes[0], conditions)}
+            decoder = _decoder_of(model)
+            # A decoder reads the code (a distribution's mean), or everything
+            # the encoder gives (the image-to-image family's skips).
+            decoded = codes if len(decoder.inputs) == len(codes) + len(conditions) else codes[0]
+            outputs = {"reconstruction": run(decoder, decoded, conditions)}
     return keras.Model(feeds, outputs, name=f"{model.family}_{part}")
+
+
+def check_part(model, part: str) -> str:
+    """`part`, if `model` can be exported in that part: a family whose
+    decoder needs more than a code (`export_parts`) exports whole only."""
+    check_choice(part, getattr(model, "export_parts", PARTS), "part")
+    return part
 
 
 def _decoder_of(model) -> keras.Model:
@@ -111,7 +122,7 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
         part: `"full"` (every signature), `"encoder"` (`encode` only) or
             `"decoder"` (`decode`, and `sample` where the model has a prior).
     """
-    check_choice(part, PARTS, "part")
+    check_part(model, part)
     # One export copy for every signature (part_network would otherwise
     # build an unrolled recurrent model per part).
     model = model.for_export() if hasattr(model, "for_export") else model
@@ -127,7 +138,8 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
     def call(network):
         return lambda first, *labels: network([first, *labels] if labels else first, training=False)
 
-    decode = call(part_network(model, "decoder"))
+    whole_only = "decoder" not in getattr(model, "export_parts", PARTS)
+    decode = None if whole_only else call(part_network(model, "decoder"))
 
     def sample(seed, *labels):
         codes = tf.map_fn(
@@ -152,6 +164,8 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
     endpoints: dict[str, Endpoint] = {}
     if has_encoder and part == "full":
         endpoints["serving_default"] = (call(part_network(model, "full")), [x, *label])
+    if whole_only:
+        return {name: checked(*endpoint) for name, endpoint in endpoints.items()}
     if has_encoder and part in ("full", "encoder"):
         endpoints["encode"] = (call(part_network(model, "encoder")), [x, *label])
     if part in ("full", "decoder"):
@@ -391,7 +405,8 @@ def export_onnx(model, path: str | os.PathLike, part: str = "full") -> Path:
     network = part_network(model, part)
     # Keras exports only a model it has seen called; the call also fixes
     # the input signature (dynamic batch) from the network's inputs.
-    network([np.zeros((1, *i.shape[1:]), i.dtype) for i in network.inputs])
+    # (A fully convolutional network's free height and width get 64.)
+    network([np.zeros((1, *(64 if d is None else d for d in i.shape[1:])), i.dtype) for i in network.inputs])
     path = Path(path)
     with atomic_file(path) as staging:
         onnx_file = staging.with_suffix(".onnx")

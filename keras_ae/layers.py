@@ -1,10 +1,12 @@
 """Layers shared by the families: the training-time input corruption of the
-denoising autoencoder, and the variational families' sampling and clamping."""
+denoising models, the variational families' sampling and clamping, and the
+padding and max-pooling switches of the fully convolutional image models."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 from keras_ae.validation import check_choice, check_fraction, check_non_negative
@@ -48,7 +50,9 @@ class Corruption(_SeededLayer):
     """Corrupts its input when `training=True`; the identity otherwise.
 
     Args:
-        kind: `"gaussian"` (additive noise of standard deviation `level`),
+        kind: `"gaussian"` (additive noise of standard deviation `level`, or
+            blind: a pair `(low, high)` draws each example's standard
+            deviation uniformly from that range),
             `"salt_and_pepper"` (a fraction `level` of values set to the low
             or high end of `value_range`, half each on average) or
             `"masking"` (a fraction `level` of values set to zero, the
@@ -64,7 +68,13 @@ class Corruption(_SeededLayer):
     def __init__(self, kind="gaussian", level=0.3, value_range=(0.0, 1.0), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.kind = check_choice(kind, NOISE_KINDS, "noise")
-        if kind == "gaussian":
+        if kind == "gaussian" and isinstance(level, (tuple, list)):
+            self.level = tuple(check_non_negative(v, "noise_level") for v in level)
+            if len(self.level) != 2 or not self.level[0] < self.level[1]:
+                raise ValueError(
+                    f"A blind `noise_level` must be (low, high) with low < high. Received: noise_level={level!r}"
+                )
+        elif kind == "gaussian":
             self.level = check_non_negative(level, "noise_level")
         else:
             self.level = check_fraction(level, "noise_level")
@@ -83,7 +93,12 @@ class Corruption(_SeededLayer):
             return inputs
         shape = ops.shape(inputs)
         if self.kind == "gaussian":
-            noisy = inputs + self.level * keras.random.normal(shape, seed=self.seed_generator, dtype=inputs.dtype)
+            level = self.level
+            if isinstance(level, tuple):
+                # One standard deviation per example, broadcast over its values.
+                per_example = (shape[0],) + (1,) * (len(inputs.shape) - 1)
+                level = keras.random.uniform(per_example, *level, seed=self.seed_generator, dtype=inputs.dtype)
+            noisy = inputs + level * keras.random.normal(shape, seed=self.seed_generator, dtype=inputs.dtype)
             return noisy if self.value_range is None else ops.clip(noisy, *self.value_range)
         hit = keras.random.uniform(shape, seed=self.seed_generator, dtype=inputs.dtype) < self.level
         if self.kind == "masking":
@@ -155,3 +170,94 @@ class Clip(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "low": self.low, "high": self.high}
+
+
+# === Fully convolutional image models ===
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class PadToMultiple(layers.Layer):
+    """Pads an image batch at the bottom and right, by mirroring, up to sides
+    that are multiples of `multiple`, so that a network pooling `log2(multiple)`
+    times takes any image size; `CropLike` takes the padding off again.
+
+    Args:
+        multiple: the sides' required divisor (`2 ** depth`).
+    """
+
+    def __init__(self, multiple, **kwargs):
+        super().__init__(**kwargs)
+        self.multiple = int(multiple)
+        self.built = True
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        pad_h = (-shape[1]) % self.multiple
+        pad_w = (-shape[2]) % self.multiple
+        # Symmetric mirroring copes with pads as large as the side itself.
+        padded = tf.pad(inputs, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
+        # Computed paddings lose the static channel count, which LiteRT's
+        # converter needs to lower the next convolution to a builtin; a
+        # reshape naming it brings it back (set_shape and EnsureShape do
+        # not reach the converter, or are no builtin).
+        size = tf.shape(padded)
+        return tf.reshape(padded, tf.stack([size[0], size[1], size[2], inputs.shape[-1]]))
+
+    def compute_output_shape(self, input_shape):
+        def padded(side):
+            return None if side is None else side + (-side) % self.multiple
+
+        return (input_shape[0], padded(input_shape[1]), padded(input_shape[2]), input_shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "multiple": self.multiple}
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class CropLike(layers.Layer):
+    """Crops `inputs[0]` to the height and width of `inputs[1]` (top-left)."""
+
+    def call(self, inputs):
+        x, reference = inputs
+        shape = ops.shape(reference)
+        return x[:, : shape[1], : shape[2], :]
+
+    def compute_output_shape(self, input_shapes):
+        x, reference = input_shapes
+        return (x[0], reference[1], reference[2], x[3])
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class PoolingSwitches(layers.Layer):
+    """2x2 max pooling that also returns where each maximum was: a 0/1 map
+    at the input's resolution (the pooling indices as one-hot "switches").
+
+    SegNet's decoder unpools with the encoder's max-pooling indices. Carrying
+    them as a map rather than `tf.nn.max_pool_with_argmax`'s flat indices
+    keeps the model to ops every exporter has (TFLite, ONNX, XLA); the two
+    unpool alike unless a window holds two equal positive maxima.
+    """
+
+    def call(self, inputs):
+        pooled = ops.max_pool(inputs, 2, 2, padding="valid")
+        spread = ops.repeat(ops.repeat(pooled, 2, axis=1), 2, axis=2)
+        return pooled, ops.cast(ops.equal(inputs, spread), inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        def half(side):
+            return None if side is None else side // 2
+
+        return (input_shape[0], half(input_shape[1]), half(input_shape[2]), input_shape[3]), input_shape
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class Unpool(layers.Layer):
+    """Places each value of `inputs[0]` where its window's maximum was, by the
+    switches of `PoolingSwitches` (`inputs[1]`); zeros elsewhere."""
+
+    def call(self, inputs):
+        x, switches = inputs
+        return ops.repeat(ops.repeat(x, 2, axis=1), 2, axis=2) * switches
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[1]

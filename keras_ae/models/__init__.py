@@ -13,3 +13,4 @@ from keras_ae.models.vae import VAE
 from keras_ae.models.beta_vae import BetaVAE
 from keras_ae.models.cvae import ConditionalVAE
 from keras_ae.models.gan import GAN, ConditionalGAN
+from keras_ae.models.image_to_image import ImageToImage

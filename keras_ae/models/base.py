@@ -134,6 +134,21 @@ class Autoencoder(keras.Model):
             encoder = keras.saving.deserialize_keras_object(encoder)
         if isinstance(decoder, dict):
             decoder = keras.saving.deserialize_keras_object(decoder)
+        data_shape, code_shape = self.check_networks(encoder, decoder)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.reconstruction_loss = reconstruction_loss
+        self._reconstruction_fn = ae_losses.get_reconstruction_loss(reconstruction_loss)
+        self.data_shape = data_shape
+        self.latent_shape = code_shape
+        self.trackers = {
+            name: keras.metrics.Mean(name=name)
+            for name in ("loss", *self.loss_terms(), *self.monitor_names)
+        }
+
+    def check_networks(self, encoder, decoder) -> tuple[tuple, tuple]:
+        """Checks that `decoder` takes what `encoder` gives and returns the
+        encoder's input shape; gives `(data_shape, code_shape)`."""
         data_shape = _input_shape_of(encoder, "encoder", self.network_inputs)
         code_shape = _input_shape_of(decoder, "decoder", self.network_inputs)
         outputs = encoder.output_shape
@@ -155,16 +170,7 @@ class Autoencoder(keras.Model):
                 f"The decoder must output the encoder's input shape {data_shape}. "
                 f"Received: decoder output shape {tuple(decoder.output_shape[1:])}"
             )
-        self.encoder = encoder
-        self.decoder = decoder
-        self.reconstruction_loss = reconstruction_loss
-        self._reconstruction_fn = ae_losses.get_reconstruction_loss(reconstruction_loss)
-        self.data_shape = data_shape
-        self.latent_shape = code_shape
-        self.trackers = {
-            name: keras.metrics.Mean(name=name)
-            for name in ("loss", *self.loss_terms(), *self.monitor_names)
-        }
+        return data_shape, code_shape
 
     def build(self, input_shape):
         # Every variable exists already (see `_build_when_constructed`);

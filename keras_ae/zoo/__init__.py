@@ -309,8 +309,12 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
     (`detector`: its settings), `"window_separation"` on the labelled NAB
     `"series"`: the largest point score inside its anomaly windows over the
     largest outside them (above 1: some threshold flags every window and
-    nothing else). Point-level AUROC suits NAB poorly: a window spans hours
-    around an anomaly of minutes, so most of its points are normal."""
+    nothing else; point-level AUROC suits NAB poorly: a window spans hours
+    around an anomaly of minutes, so most of its points are normal); or, for
+    an image-to-image preset, `"psnr_denoise"` (dB on a restoration test set
+    with noise of `"sigma"`, see `keras_ae.restoration.denoising_psnr`) or
+    `"psnr_upscale"` (dB on the luminance at `"scale"`, see
+    `keras_ae.restoration.upscaling_psnr`)."""
     from keras_ae import datasets, evaluation
 
     if headline["name"] == "window_separation":
@@ -323,6 +327,13 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
         scores = anomaly.SeriesAnomalyDetector.from_config(model, detector).score(series.values)
         inside = series.labels()
         return float(scores[inside].max() / scores[~inside].max())
+    if headline["name"] in ("psnr_denoise", "psnr_upscale"):
+        from keras_ae import restoration
+
+        images = restoration.load_test_set(headline["dataset"], data_dir)
+        if headline["name"] == "psnr_denoise":
+            return restoration.denoising_psnr(model, images, headline["sigma"])["psnr"]
+        return restoration.upscaling_psnr(model, images, headline["scale"])["model_psnr"]
     arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
     if headline["name"] == "sse_per_image":
         labels = arrays.y_test if getattr(model, "network_inputs", 1) > 1 else None  # a conditional model
