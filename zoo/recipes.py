@@ -19,6 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import numpy as np  # noqa: E402
+
 from keras_ae import plotting, training, zoo  # noqa: E402
 
 # name -> the arguments of keras_ae.training.train, and the card's words.
@@ -103,12 +105,51 @@ SERIES_RECIPES = {
 }
 SERIES_TRAIN, SERIES_TEST = "artificialNoAnomaly/art_daily_small_noise", "artificialWithAnomaly/art_daily_jumpsup"
 
+# Image restoration: the image-to-image family trained on patches of real
+# photographs (CIFAR-10's training images and the photographs bundled with
+# scikit-image), measured on the standard test sets (BSD68, CBSD68, Set5, Set14).
+_UNET = {"latent_dim": 128, "filters": (32, 64), "blocks": 2, "style": "unet", "residual": True}
+RESTORATION_RECIPES = {
+    "unet_denoise_grey": {
+        "model": {**_UNET, "input_shape": (None, None, 1), "noise_level": (5 / 255, 55 / 255)},
+        "data": {"channels": 1, "patch": 32, "cifar10": True, "photo_patches": 20000},
+        "epochs": 2, "batch_size": 32, "learning_rate": 1e-3, "seed": 0,
+        "headline": {"name": "psnr_denoise", "dataset": "BSD68", "sigma": 25},
+        "summary": "Blind Gaussian denoiser of grey images (noise sigma 5 to 55 on the 0-255 scale): a residual "
+                   "U-Net, fully convolutional, any image size.",
+    },
+    "unet_denoise_colour": {
+        "model": {**_UNET, "input_shape": (None, None, 3), "noise_level": (5 / 255, 55 / 255)},
+        "data": {"channels": 3, "patch": 32, "cifar10": True, "photo_patches": 20000},
+        "epochs": 1, "batch_size": 32, "learning_rate": 1e-3, "seed": 0,
+        "headline": {"name": "psnr_denoise", "dataset": "CBSD68", "sigma": 25},
+        "summary": "Blind Gaussian denoiser of colour images (noise sigma 5 to 55 on the 0-255 scale): a residual "
+                   "U-Net, fully convolutional, any image size.",
+    },
+    "unet_upscale_grey": {
+        "model": {**_UNET, "input_shape": (None, None, 1), "noise_level": 0.0},
+        "data": {"channels": 1, "patch": 48, "cifar10": False, "photo_patches": 32000, "scales": (2, 3, 4)},
+        "epochs": 2, "batch_size": 32, "learning_rate": 1e-3, "seed": 0,
+        "headline": {"name": "psnr_upscale", "dataset": "Set5", "scale": 3},
+        "summary": "Super-resolution x2, x3 and x4 of the luminance (one model for the three): a residual U-Net "
+                   "that corrects the bicubic enlargement, as VDSR does.",
+    },
+}
+# scikit-image's bundled photographs of natural scenes and documents (no
+# drawings, micrographs or astronomy).
+# Grey from colour: ITU-R BT.601 luma, as PIL and MATLAB's rgb2gray compute it.
+LUMA = np.array([0.299, 0.587, 0.114], dtype="float32")
+PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "brick", "grass", "gravel", "coins", "moon", "page",
+          "text")
+
 # The headline unless a recipe names another: reconstruction error.
 HEADLINE = {"name": "sse_per_image"}
 HEADLINE_WORDS = {
     "sse_per_image": "squared error per image (sum over pixels in [0, 1])",
     "nll": "negative log-likelihood, nats per binarized digit (IWAE bound, k = {k})",
     "window_separation": "largest score inside the labelled window / largest outside ({series})",
+    "psnr_denoise": "PSNR in dB, {dataset}, Gaussian noise sigma {sigma}",
+    "psnr_upscale": "PSNR in dB on the luminance, {dataset} x{scale}",
 }
 
 
@@ -257,6 +298,190 @@ def build_series(name: str, data_dir: str | None) -> dict:
     return saved
 
 
+def photographs(channels: int) -> list:
+    """scikit-image's bundled photographs in [0, 1]: grey ones and the luma of
+    colour ones for one channel, the colour ones only for three."""
+    from skimage import data
+
+    images = []
+    for name in PHOTOS:
+        image = getattr(data, name)().astype("float32") / 255.0
+        if image.ndim == 2:
+            if channels == 1:
+                images.append(image[..., None])
+        elif channels == 3:
+            images.append(image[..., :3])
+        else:
+            images.append((image[..., :3] @ LUMA)[..., None])
+    return images
+
+
+def random_patches(images: list, size: int, count: int, rng):
+    """`count` square patches of side `size`, each from an image drawn in
+    proportion to its area, at a random place, flipped and turned at random."""
+
+    areas = np.array([im.shape[0] * im.shape[1] for im in images], dtype="float64")
+    picks = rng.choice(len(images), size=count, p=areas / areas.sum())
+    patches = np.empty((count, size, size, images[0].shape[-1]), dtype="float32")
+    for i, k in enumerate(picks):
+        image = images[k]
+        top, left = rng.integers(0, image.shape[0] - size + 1), rng.integers(0, image.shape[1] - size + 1)
+        patch = np.rot90(image[top:top + size, left:left + size], k=rng.integers(4))
+        patches[i] = patch[:, ::-1] if rng.integers(2) else patch
+    return patches
+
+
+def restoration_data(recipe: dict, data_dir: str | None):
+    """The (inputs, targets) a restoration recipe trains on: clean patches
+    and no targets for a denoiser (the model adds the noise), bicubic-degraded
+    patches and the originals for super-resolution."""
+
+    from keras_ae import datasets, restoration
+
+    spec = recipe["data"]
+    rng = np.random.default_rng(recipe["seed"])
+    parts = [random_patches(photographs(spec["channels"]), spec["patch"], spec["photo_patches"], rng)]
+    if spec["cifar10"]:
+        cifar = datasets.load_arrays("cifar10", data_dir=data_dir).x_train.astype("float32") / 255.0
+        parts.append(cifar if spec["channels"] == 3 else (cifar @ LUMA)[..., None])
+    if "scales" not in spec:
+        clean = np.concatenate(parts)
+        return clean[rng.permutation(len(clean))], None
+    clean = parts[0]
+    degraded = np.empty_like(clean)
+    scales = rng.choice(spec["scales"], size=len(clean))
+    for scale in spec["scales"]:
+        chosen = np.flatnonzero(scales == scale)
+        # imresize takes the stack's patches as trailing axes: (size, size, n).
+        stack = np.moveaxis(clean[chosen, ..., 0], 0, -1)
+        degraded[chosen, ..., 0] = np.moveaxis(restoration.degrade(stack, int(scale)), -1, 0)
+    return degraded, clean
+
+
+def restoration_card(name: str, recipe: dict, metadata: dict) -> str:
+    headline, table = metadata["metrics"]["headline"], metadata["metrics"]["table"]
+    upscale = headline["name"] == "psnr_upscale"
+    use = ("big = keras_ae.restoration.upscale(model, image, scale=3)   # image: (h, w, 1 or 3) in [0, 1]"
+           if upscale else "clean = model.restore(noisy)            # noisy: (h, w, "
+           f"{recipe['model']['input_shape'][-1]}) in [0, 1], any size")
+    header = "| test set | scale | bicubic PSNR / SSIM | model PSNR / SSIM |\n|---|---|---|---|\n" if upscale else \
+        "| test set | noise sigma | PSNR | SSIM |\n|---|---|---|---|\n"
+    rows = "".join(
+        f"| {r['dataset']} | x{r['scale']} | {r['bicubic_psnr']:.2f} / {r['bicubic_ssim']:.4f} | "
+        f"{r['model_psnr']:.2f} / {r['model_ssim']:.4f} |\n" if upscale else
+        f"| {r['dataset']} | {r['sigma']} | {r['psnr']:.2f} | {r['ssim']:.4f} |\n" for r in table)
+    data = recipe["data"]
+    sources = f"{data['photo_patches']:,} random {data['patch']}x{data['patch']} patches of scikit-image's photographs " \
+              f"({', '.join(PHOTOS)})" + (" and the 50,000 CIFAR-10 training images" if data["cifar10"] else "")
+    return f"""# {name}
+
+{recipe["summary"]}
+
+```python
+import keras_ae
+model = keras_ae.from_preset("{name}")
+{use}
+```
+
+Or from a shell: `keras-ae {"upscale" if upscale else "denoise"} {name} IMAGE... --out DIR`.
+
+## Measured
+
+Headline: {HEADLINE_WORDS[headline["name"]].format(**headline)}: **{headline["value"]:.3f}**.
+
+{header}{rows}
+{"PSNR and SSIM on the luminance (grey images put on the [16, 235] range of Y), the scale factor's width of border left out, bicubic as MATLAB's imresize: the SRCNN / VDSR protocol." if upscale else "White Gaussian noise added to the 8-bit images scaled to [0, 1], unclipped, drawn with NumPy's default_rng(image index); outputs clipped to [0, 1]."}
+
+![{"bicubic and model" if upscale else "noisy, denoised and clean"} crops](card.png)
+
+## Recipe
+
+`python zoo/recipes.py {name} --data-dir DIR`: trained on {sources}; {recipe["epochs"]} epoch(s) at batch
+{recipe["batch_size"]}, Adam {recipe["learning_rate"]} with cosine decay, seed {recipe["seed"]}; trained in
+{metadata["train_seconds"]:.0f} s on {metadata["cpu_threads"]} CPU threads. Model: {json.dumps(recipe["model"])}.
+Parameters: {metadata["parameters"]:,}. Versions: {", ".join(f"{k} {v}" for k, v in metadata["versions"].items())}.
+"""
+
+
+def restoration_picture(model, recipe: dict, data_dir: str | None, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    from keras_ae import restoration
+
+    headline = recipe["headline"]
+    image = next(iter(restoration.load_test_set(headline["dataset"], data_dir).values())).astype("float32") / 255.0
+    if headline["name"] == "psnr_upscale":
+        scale = headline["scale"]
+        hr = restoration.modcrop(image, scale)
+        lr = restoration.imresize(hr, 1.0 / scale)
+        panels = {"bicubic": np.clip(restoration.imresize(lr, scale), 0, 1), "model": restoration.upscale(model, lr, scale),
+                  "original": hr}
+    else:
+        noisy = restoration.add_noise(image, headline["sigma"] / 255.0, seed=0)
+        panels = {f"noisy (sigma {headline['sigma']})": np.clip(noisy, 0, 1), "denoised": model.restore(noisy),
+                  "clean": image}
+    figure = Figure(figsize=(3 * len(panels), 3.3))
+    for i, (title, panel) in enumerate(panels.items()):
+        axis = figure.add_subplot(1, len(panels), i + 1)
+        crop = panel[: min(128, panel.shape[0]), : min(128, panel.shape[1])]
+        axis.imshow(crop[..., 0] if crop.shape[-1] == 1 else crop, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        axis.set_title(title)
+        axis.axis("off")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+
+
+def build_restoration(name: str, data_dir: str | None) -> dict:
+    import time
+
+    import keras
+
+    from keras_ae import ImageToImage, restoration
+
+    recipe = RESTORATION_RECIPES[name]
+    training._set_op_determinism(True)
+    keras.utils.set_random_seed(recipe["seed"])
+    x, y = restoration_data(recipe, data_dir)
+    model = ImageToImage(**recipe["model"], seed=recipe["seed"])
+    steps = recipe["epochs"] * -(-len(x) // recipe["batch_size"])
+    schedule = keras.optimizers.schedules.CosineDecay(recipe["learning_rate"], decay_steps=steps, alpha=0.01)
+    model.compile(optimizer=keras.optimizers.Adam(schedule))
+    started = time.perf_counter()
+    model.fit(x, y, epochs=recipe["epochs"], batch_size=recipe["batch_size"], verbose=2)
+    train_seconds = time.perf_counter() - started
+    headline = dict(recipe["headline"])
+    headline["value"] = zoo.headline_metric(model, headline, data_dir)
+    table = []
+    if headline["name"] == "psnr_upscale":
+        for dataset in ("Set5", "Set14"):
+            images = restoration.load_test_set(dataset, data_dir)
+            for scale in recipe["data"]["scales"]:
+                table.append({"dataset": dataset, "scale": scale, **restoration.upscaling_psnr(model, images, scale)})
+    else:
+        images = restoration.load_test_set(headline["dataset"], data_dir)
+        for sigma in (15, 25, 50):
+            table.append({"dataset": headline["dataset"], "sigma": sigma, **restoration.denoising_psnr(model, images, sigma)})
+    for row in table:
+        print(row)
+    metadata = {
+        "family": "image_to_image", "dataset": headline["dataset"].lower(),
+        "recipe": {k: v for k, v in recipe.items() if k not in ("summary", "headline")}, "seed": recipe["seed"],
+        "train_seconds": round(train_seconds, 1), "cpu_threads": os.cpu_count(),
+        "metrics": {"headline": headline, "table": table},
+    }
+    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
+    restoration_picture(model, recipe, data_dir, staging / "card.png")
+    target = zoo.PACKAGED / name
+    shutil.rmtree(target, ignore_errors=True)
+    full = {**metadata, "parameters": int(model.count_params()), "versions": training.versions()}
+    saved = zoo.save_preset(model, target, metadata, restoration_card(name, recipe, full), (staging / "card.png").read_bytes())
+    entries = zoo.manifest()
+    entries[name] = zoo.manifest_entry(target)
+    zoo.write_manifest(entries)
+    print(f"{name}: {headline['name']} {headline['value']:.4f}; trained in {train_seconds:.0f} s; wrote {target}")
+    return saved
+
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 TABLE_MARK = "<!-- zoo table:"
 
@@ -278,7 +503,7 @@ def main() -> None:
     parser.add_argument("--data-dir", help="folder with the data sets' files")
     parser.add_argument("--list", action="store_true", help="list the recipes")
     args = parser.parse_args()
-    every = {**RECIPES, **SERIES_RECIPES}
+    every = {**RECIPES, **SERIES_RECIPES, **RESTORATION_RECIPES}
     if args.list:
         for name, recipe in every.items():
             print(f"{name:<24} {recipe['summary']}")
@@ -286,7 +511,8 @@ def main() -> None:
     for name in args.names or every:
         if name not in every:
             raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(every)}")
-        (build_series if name in SERIES_RECIPES else build)(name, args.data_dir)
+        builder = build_series if name in SERIES_RECIPES else build_restoration if name in RESTORATION_RECIPES else build
+        builder(name, args.data_dir)
     update_readme()
 
 
