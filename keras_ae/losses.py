@@ -23,6 +23,14 @@ families):
   - Gaussian with standard deviation sigma (fixed, or one learned scalar):
     `gaussian_nll`, the squared error / (2 sigma^2) plus the normalizer
     D (log sigma + log(2 pi) / 2), D the values per example.
+- The disentangling families split or reweight that KL term, still in nats
+  per example: the capacity-annealed beta-VAE's `kl_loss` is
+  gamma * |KL - C| (KL the batch mean, over the global batch under
+  `tf.distribute`); the beta-TCVAE's `mi_loss`, `tc_loss` and `dwkl_loss`
+  are alpha, beta and gamma times the terms of `kl_decomposition`, which
+  sum to the single-draw KL estimate; FactorVAE's `tc_loss` is gamma times
+  its discriminator's estimate of the total correlation, the batch mean of
+  the logit log(D(z) / (1 - D(z))).
 - The total loss is the sum of the terms. Under `tf.distribute` the base
   model divides it by the number of replicas before the gradient, so the
   summed gradients equal the single-device gradient of the global batch.
@@ -141,3 +149,94 @@ def log_normal(z, mean, log_var):
     return -0.5 * ops.sum(
         ops.square(z - mean) * ops.exp(-log_var) + log_var + math.log(2.0 * math.pi), axis=-1
     )
+
+
+# === Decomposed KL (beta-TCVAE) ===
+
+TC_ESTIMATORS = ("mws", "mss")
+
+
+def _log_normal_per_unit(z, mean, log_var):
+    """log N(z; mean, exp(log_var)) of each unit (no sum)."""
+    return -0.5 * (ops.square(z - mean) * ops.exp(-log_var) + log_var + math.log(2.0 * math.pi))
+
+
+def _log_minibatch_weights(batch, dataset_size: int, estimator: str):
+    """Log-weights w_ij of q(z_i | x_j) in the minibatch estimate of the
+    aggregate posterior q(z_i) ~ sum_j w_ij q(z_i | x_j) (Chen et al., 2018).
+
+    - "mws" (minibatch-weighted sampling): every w_ij = 1 / (N M), as
+      published. These weights sum to 1 / N rather than 1, so the estimate is
+      log q(z) - log N: a constant, without effect on the gradients.
+    - "mss" (minibatch-stratified sampling): w_ii = 1 / N for the example that
+      drew z_i, (N - M) / (N M) for one other example (the next one, cyclically),
+      1 / M for the others, M = batch - 1; each row sums to 1. (The authors'
+      code gives 1 / N and (N - M) / (N M) to the batch's first two examples
+      in every row, whichever example drew z_i; here the 1 / N goes to that
+      example, as the paper derives it.)
+    """
+    n = float(dataset_size)
+    size = ops.cast(batch, "float32")
+    if estimator == "mws":
+        return ops.zeros((batch, batch)) - ops.log(n * size)
+    m = ops.maximum(size - 1.0, 1.0)
+    index = ops.arange(batch)
+    own = ops.cast(ops.equal(index[:, None], index[None, :]), "float32")
+    # The strata weight is 0 once the data set is no larger than the batch.
+    next_one = ops.cast(ops.equal((index[:, None] + 1) % batch, index[None, :]), "float32") * (1.0 - own)
+    weights = own / n + next_one * ops.maximum(n - m, 0.0) / (n * m) + (1.0 - own - next_one) / m
+    return ops.log(weights)
+
+
+def kl_decomposition(z, mean, log_var, dataset_size: int, estimator: str = "mws"):
+    """Per-example `(mutual_information, total_correlation, dimension_wise_kl)`
+    of the beta-TCVAE (Chen et al., 2018), each of shape `(batch,)`, in nats.
+
+    With z_i ~ q(z|x_i), the single-draw KL estimate log q(z_i|x_i) - log p(z_i)
+    splits into
+    - index-code mutual information: log q(z_i|x_i) - log q(z_i),
+    - total correlation: log q(z_i) - sum_d log q(z_id),
+    - dimension-wise KL: sum_d log q(z_id) - log p(z_i),
+    where q(z) and its marginals q(z_d) are estimated from the minibatch
+    (`estimator` "mws" or "mss", see `_log_minibatch_weights`) and p = N(0, I).
+    Whatever the estimator, the three sum to the single-draw KL estimate.
+
+    Args:
+        z, mean, log_var: the draws and the posteriors' parameters, `(batch, ...)`.
+        dataset_size: N, the number of training examples.
+        estimator: `"mws"` or `"mss"`.
+    """
+    check_choice(estimator, TC_ESTIMATORS, "estimator")
+    z, mean, log_var = _float32(z, mean, log_var)
+    batch = ops.shape(z)[0]
+    z, mean, log_var = (ops.reshape(t, (batch, -1)) for t in (z, mean, log_var))
+    # log q(z_i,d | x_j,d) for every pair (i, j): (batch, batch, units).
+    pairwise = _log_normal_per_unit(z[:, None, :], mean[None, :, :], log_var[None, :, :])
+    log_weights = _log_minibatch_weights(batch, dataset_size, estimator)
+    log_qz = ops.logsumexp(log_weights + ops.sum(pairwise, axis=2), axis=1)
+    log_qz_marginals = ops.sum(ops.logsumexp(log_weights[:, :, None] + pairwise, axis=1), axis=1)
+    log_qz_x = log_normal(z, mean, log_var)
+    log_pz = log_normal(z, ops.zeros_like(z), ops.zeros_like(z))
+    return log_qz_x - log_qz, log_qz - log_qz_marginals, log_qz_marginals - log_pz
+
+
+# === Density-ratio total correlation (FactorVAE) ===
+
+
+def _mean_or_zero(values):
+    return ops.sum(values) / ops.maximum(ops.cast(ops.size(values), "float32"), 1.0)
+
+
+def discriminator_loss(joint_logits, shuffled_logits):
+    """The FactorVAE discriminator's loss: binary cross-entropy on logits
+    with label 1 for codes drawn from q(z) and 0 for codes with each unit
+    shuffled across the batch (draws of prod_d q(z_d)), the mean over each
+    set, averaged. An empty set (the second half of a batch of one) adds 0.
+
+    At its optimum the logit is log(q(z) / prod_d q(z_d)), so the batch mean
+    of the logits on draws of q(z) estimates the total correlation.
+    """
+    joint_logits, shuffled_logits = _float32(joint_logits, shuffled_logits)
+    joint = ops.binary_crossentropy(ops.ones_like(joint_logits), joint_logits, from_logits=True)
+    shuffled = ops.binary_crossentropy(ops.zeros_like(shuffled_logits), shuffled_logits, from_logits=True)
+    return 0.5 * (_mean_or_zero(joint) + _mean_or_zero(shuffled))

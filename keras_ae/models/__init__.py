@@ -11,6 +11,8 @@ from keras_ae.models.sparse import SparseAutoencoder
 from keras_ae.models.contractive import ContractiveAutoencoder
 from keras_ae.models.vae import VAE
 from keras_ae.models.beta_vae import BetaVAE
+from keras_ae.models.beta_tcvae import BetaTCVAE
+from keras_ae.models.factor_vae import FactorVAE
 from keras_ae.models.cvae import ConditionalVAE
 from keras_ae.models.gan import GAN, ConditionalGAN
 from keras_ae.models.image_to_image import ImageToImage
