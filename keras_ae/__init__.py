@@ -22,6 +22,8 @@ from keras_ae.models import (  # noqa: E402
     SparseAutoencoder,
     VAE,
     BetaVAE,
+    BetaTCVAE,
+    FactorVAE,
     ConditionalGAN,
     ConditionalVAE,
     GAN,

@@ -169,6 +169,9 @@ def train(
     input_shape = arrays.x_train.shape[1:]
     if conditional:
         family_options["num_classes"] = len(arrays.class_names)
+    if "dataset_size" in inspect.signature(family_cls.__init__).parameters:
+        # beta-TCVAE's total-correlation estimate weighs the batch against the data set.
+        family_options.setdefault("dataset_size", len(arrays.x_train))
     callbacks = [keras.callbacks.TerminateOnNaN(), distribute.EpochCounter(epoch), *(callbacks or [])]
     if backup_dir is not None:
         callbacks.append(distribute.Backup(backup_dir))

@@ -102,3 +102,12 @@ def test_help_on_every_command(capsys):
             cli.main(argv)
         assert exit_info.value.code == 0
         assert "usage: keras-ae" in capsys.readouterr().out
+
+
+def test_train_gives_beta_tcvae_its_data_set_size(tmp_path):
+    from keras_ae import datasets, training
+
+    training.train("beta_tcvae", "mnist_sample", epochs=1, batch_size=64, latent_dim=4, architecture="dense",
+                   options={"units": (16,)}, out=tmp_path / "run")
+    model = training.load_saved_model(tmp_path / "run" / "model.keras")
+    assert model.get_config()["dataset_size"] == len(datasets.load_arrays("mnist_sample").x_train)
