@@ -3,72 +3,54 @@ answers (disentangled, noise, informative but mixed), on dSprites, and its error
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.linalg import hadamard
 from sklearn.metrics import mutual_info_score
 
 from keras_ae import disentanglement as dis
-from keras_ae.datasets.dsprites import DSprites, GroundTruthData
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = (3, 4, 5, 6)
 CHANCE = 1 / len(SIZES)
 MEAN_CLASS_CHANCE = float(np.mean([1 / s for s in SIZES]))
 
 
-class FactorsAsObservations(GroundTruthData):
-    """Ground-truth data whose observation is the row of factor classes itself."""
-
-    def observations_from_factors(self, factors):
-        return self.check_factors(factors).astype("float64")
-
-
-def standardised(x: np.ndarray, sizes) -> np.ndarray:
-    n = np.asarray(sizes, dtype="float64")
-    return (x - (n - 1) / 2) / np.sqrt((n**2 - 1) / 12)
+def _benchmark():
+    """The benchmark's ground-truth helpers: factors as observations, the
+    synthetic representations and dSprites with a true-value oracle."""
+    path = ROOT / "benchmarks" / "disentanglement_metrics.py"
+    spec = importlib.util.spec_from_file_location("disentanglement_metrics", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def representations(sizes) -> dict:
-    """The three synthetic cases: each factor in its own unit (shuffled and
-    rescaled), independent noise, and every unit an equal mix of all factors."""
-    noise = np.random.default_rng(99)
-    order = np.roll(np.arange(len(sizes)), 1)
-    scales = np.linspace(-3, 2, len(sizes)) + 0.25
-    mix = hadamard(len(sizes)) / np.sqrt(len(sizes))
+BENCHMARK = _benchmark()
+FactorsAsObservations = BENCHMARK.FactorsAsObservations
+
+
+def small_counts(train: int, eval_: int, codes: int, test: int, dci_train: int, stages: int = 100) -> dict:
+    """Sample counts in the benchmark's layout, small enough for a test."""
     return {
-        "disentangled": lambda x: standardised(x, sizes)[:, order] * scales + 7.0,
-        "noise": lambda x: noise.normal(size=(len(x), len(sizes))),
-        "entangled": lambda x: standardised(x, sizes) @ mix,
+        "beta_vae": {"num_train": train, "num_eval": eval_},
+        "factor_vae": {"num_train": train, "num_eval": eval_, "num_variance_estimate": codes},
+        "codes": {"num_train": codes, "num_test": test},
+        "dci_train": dci_train,
+        "dci_stages": stages,
     }
-
-
-def all_scores(data, representation_fn, counts: dict) -> dict:
-    scores = {
-        "beta_vae": dis.beta_vae_score(data, representation_fn, 0, num_train=counts["train"], num_eval=counts["eval"])[
-            "eval_accuracy"
-        ],
-        "factor_vae": dis.factor_vae_score(
-            data, representation_fn, 1, num_train=counts["train"], num_eval=counts["eval"],
-            num_variance_estimate=counts["codes"],
-        )["eval_accuracy"],
-    }
-    codes, factors = dis.sample_codes(data, representation_fn, counts["codes"], 2)
-    test_codes, test_factors = dis.sample_codes(data, representation_fn, counts["test"], 3)
-    scores["mig"] = dis.mig(codes, factors)["mig"]
-    n = counts["dci_train"]
-    result = dis.dci(codes[:n], factors[:n], test_codes, test_factors, n_estimators=counts.get("stages", 100))
-    scores.update({key: result[key] for key in ("disentanglement", "completeness", "informativeness_test")})
-    scores["sap"] = dis.sap(codes, factors, test_codes, test_factors)["sap"]
-    return scores
 
 
 @pytest.fixture(scope="module")
 def synthetic_scores() -> dict:
     data = FactorsAsObservations(("a", "b", "c", "d"), SIZES)
-    counts = {"train": 400, "eval": 300, "codes": 2000, "test": 1000, "dci_train": 500}
-    return {name: all_scores(data, fn, counts) for name, fn in representations(SIZES).items()}
+    counts = small_counts(train=400, eval_=300, codes=2000, test=1000, dci_train=300)
+    representations = BENCHMARK.synthetic_representations(SIZES)
+    return {name: BENCHMARK.scores(data, representations[name], counts) for name in ("disentangled", "noise", "mixed")}
 
 
 # === Known answers ===
@@ -78,26 +60,26 @@ def test_disentangled_codes_score_near_one(synthetic_scores):
     s = synthetic_scores["disentangled"]
     assert s["beta_vae"] >= 0.99 and s["factor_vae"] >= 0.99
     assert s["mig"] >= 0.95
-    assert s["disentanglement"] >= 0.95 and s["completeness"] >= 0.95 and s["informativeness_test"] >= 0.99
+    assert s["dci_disentanglement"] >= 0.95 and s["dci_completeness"] >= 0.95 and s["dci_informativeness_test"] >= 0.99
     # SAP's one-unit linear classifiers cannot name every class of a factor,
     # so its ceiling is below 1; it stays far above the other two cases.
-    assert s["sap"] > 5 * max(synthetic_scores["noise"]["sap"], synthetic_scores["entangled"]["sap"], 0.01)
+    assert s["sap"] > 5 * max(synthetic_scores["noise"]["sap"], synthetic_scores["mixed"]["sap"], 0.01)
 
 
 def test_noise_scores_chance(synthetic_scores):
     s = synthetic_scores["noise"]
     assert abs(s["beta_vae"] - CHANCE) < 0.1 and abs(s["factor_vae"] - CHANCE) < 0.1
     assert s["mig"] < 0.03
-    assert s["disentanglement"] < 0.1 and s["completeness"] < 0.1
-    assert s["informativeness_test"] < MEAN_CLASS_CHANCE + 0.08
+    assert s["dci_disentanglement"] < 0.1 and s["dci_completeness"] < 0.1
+    assert s["dci_informativeness_test"] < MEAN_CLASS_CHANCE + 0.08
     assert s["sap"] < 0.04
 
 
 def test_informative_but_entangled_codes_score_low_on_disentanglement(synthetic_scores):
-    s = synthetic_scores["entangled"]
-    assert s["informativeness_test"] > MEAN_CLASS_CHANCE + 0.3
+    s = synthetic_scores["mixed"]
+    assert s["dci_informativeness_test"] > MEAN_CLASS_CHANCE + 0.3
     assert s["mig"] < 0.05 and s["sap"] < 0.04
-    assert s["disentanglement"] < 0.1 and s["completeness"] < 0.1
+    assert s["dci_disentanglement"] < 0.1 and s["dci_completeness"] < 0.1
     assert s["beta_vae"] < CHANCE + 0.12 and s["factor_vae"] < CHANCE + 0.12
 
 
@@ -160,36 +142,17 @@ def test_defaults_are_disentanglement_libs():
 # === dSprites ===
 
 
-class RecordingDSprites(DSprites):
-    """dSprites remembering the factor values of every image it draws, so a
-    representation can return the true values of an image from its pixels."""
-
-    def __init__(self):
-        super().__init__()
-        self.values = {}
-
-    def observations_from_factors(self, factors):
-        images = super().observations_from_factors(factors)
-        for image, values in zip(images, self.factor_values(factors)):
-            self.values[np.packbits(image > 0.5).tobytes()] = values
-        return images
-
-    def true_values(self, images):
-        return np.array([self.values[np.packbits(image > 0.5).tobytes()] for image in images])
-
-
 def test_metrics_on_dsprites_with_the_true_factor_values():
     """Sampling through the generator; DCI with 20 boosting stages, as 40
     orientations and 32 positions make the default 100 slow."""
-    data = RecordingDSprites()
-    scores = all_scores(
-        data, data.true_values,
-        {"train": 150, "eval": 100, "codes": 1000, "test": 400, "dci_train": 300, "stages": 20},
+    data = BENCHMARK.RecordingDSprites()
+    scores = BENCHMARK.scores(
+        data, data.true_values, small_counts(train=150, eval_=100, codes=1000, test=400, dci_train=300, stages=20)
     )
     assert scores["beta_vae"] >= 0.95 and scores["factor_vae"] >= 0.95
     # 40 orientations and 32 positions share 20 bins: MIG < 1 even for the truth.
     assert 0.75 < scores["mig"] < 1.0
-    assert scores["disentanglement"] > 0.9 and scores["completeness"] > 0.9
+    assert scores["dci_disentanglement"] > 0.9 and scores["dci_completeness"] > 0.9
     assert scores["sap"] > 0.1
 
 
