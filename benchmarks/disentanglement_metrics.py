@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.part in ("dsprites", "all"):
         data = RecordingDSprites()
         results["dsprites_true_factors"] = scores(data, data.true_values, DSPRITES_COUNTS)
-        print_table("dSprites, representation = the true factor values", {"true values": results["dsprites_true_factors"]})
+        print_table("dSprites, representation = the true factor values",
+                    {"true values": results["dsprites_true_factors"]})
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.json}")

@@ -142,8 +142,10 @@ def beta_vae_score(
 
     rng = as_generator(rng)
     batch_size = check_positive_int(batch_size, "batch_size")
-    train_x, train_y = _beta_vae_points(data, representation_fn, rng, batch_size, check_positive_int(num_train, "num_train"))
-    eval_x, eval_y = _beta_vae_points(data, representation_fn, rng, batch_size, check_positive_int(num_eval, "num_eval"))
+    num_train = check_positive_int(num_train, "num_train")
+    num_eval = check_positive_int(num_eval, "num_eval")
+    train_x, train_y = _beta_vae_points(data, representation_fn, rng, batch_size, num_train)
+    eval_x, eval_y = _beta_vae_points(data, representation_fn, rng, batch_size, num_eval)
     if len(np.unique(train_y)) < 2:
         # One label only (a tiny num_train): every prediction is that label.
         return {"train_accuracy": 1.0, "eval_accuracy": float(np.mean(eval_y == train_y[0]))}
@@ -156,7 +158,11 @@ def beta_vae_score(
 
 
 def _beta_vae_points(
-    data: GroundTruthData, representation_fn: RepresentationFn, rng: np.random.Generator, batch_size: int, num_points: int
+    data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    rng: np.random.Generator,
+    batch_size: int,
+    num_points: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     labels = rng.integers(0, data.num_factors, num_points)
     features = [None] * data.num_factors
@@ -313,9 +319,10 @@ def mig(codes: np.ndarray, factors: np.ndarray, num_bins: int = 20) -> dict[str,
         raise ValueError(f"MIG needs at least 2 code units. Received: codes with shape {codes.shape}")
     _check_varying(factors, "factors")
     binned = discretize(codes, num_bins)
-    information = np.array(
-        [[mutual_information(binned[:, j], factors[:, k]) for k in range(factors.shape[1])] for j in range(codes.shape[1])]
-    )
+    information = np.array([
+        [mutual_information(binned[:, j], factors[:, k]) for k in range(factors.shape[1])]
+        for j in range(codes.shape[1])
+    ])
     entropy = np.array([mutual_information(factors[:, k], factors[:, k]) for k in range(factors.shape[1])])
     top_two = np.sort(information, axis=0)[::-1][:2]
     per_factor = (top_two[0] - top_two[1]) / entropy

@@ -202,7 +202,9 @@ class GroundTruthData:
         factors = self.sample_factors(n, rng)
         if value is None:
             value = int(rng.integers(0, self.factor_sizes[k]))
-        elif isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < self.factor_sizes[k]:
+        elif (
+            isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < self.factor_sizes[k]
+        ):
             raise ValueError(
                 f"`value` must be a class of {self.factor_names[k]}, in [0, {self.factor_sizes[k]}). "
                 f"Received: value={value!r}"
