@@ -212,6 +212,16 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root)
 
 
+def pca_frechet_distance(x: np.ndarray, reference: np.ndarray, n_components: int = 32) -> float:
+    """Frechet distance between `x` and `reference` (images) in the space of
+    `reference`'s first `n_components` principal directions: a sample
+    quality measure that needs no trained classifier, so anyone recomputes
+    it exactly from a generator's weights (distances compare only with each
+    other, not with Inception-based FIDs)."""
+    pca = PCA(n_components).fit(reference)
+    return frechet_distance(pca.transform(x), pca.transform(reference))
+
+
 def class_histogram(classifier, x: np.ndarray, batch_size: int = 500) -> dict:
     """How the classifier labels `x`: the count and share of each class and
     the KL divergence of the shares from uniform (0 when every class is

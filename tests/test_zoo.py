@@ -214,8 +214,7 @@ def test_zoo_show_download_verify(capsys):
 # with `pytest -m slow`. Every kind of headline keeps one preset in the
 # default run (vae2d_mnist for NLL); the restoration headlines' code runs in
 # tests/test_restoration.py on a small model.
-SLOW_PRESETS = {"vae_mnist", "conv_cifar10", "unet_denoise_grey", "unet_denoise_colour", "unet_upscale_grey",
-                "dcgan_mnist"}
+SLOW_PRESETS = {"vae_mnist", "conv_cifar10", "unet_denoise_grey", "unet_denoise_colour", "unet_upscale_grey"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_PRESETS else name
