@@ -1,6 +1,6 @@
 """Pictures of what a model does: reconstructions, sample grids, the 2-D
-latent manifold and scatter, and interpolation strips. Each takes arrays or a
-model and writes one PNG."""
+latent manifold and scatter, latent traversals and interpolation strips. Each
+takes arrays or a model and writes one PNG."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ def reconstruction_grid(
     _save(fig, path, title)
 
 
+def _tiled(images: np.ndarray, columns: int) -> np.ndarray:
+    """Displayable `images` laid row by row, `columns` to a row, on one
+    canvas without gaps (white where the last row is short)."""
+    rows = int(np.ceil(len(images) / columns))
+    height, width = images.shape[1:3]
+    canvas = np.ones((rows * height, columns * width, *images.shape[3:]), dtype="float32")
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        canvas[r * height : (r + 1) * height, c * width : (c + 1) * width] = image
+    return canvas
+
+
 def _save(fig, path, title=None) -> None:
     if title:
         fig.suptitle(title, fontsize=9)
@@ -71,11 +83,7 @@ def image_grid(images: np.ndarray, path: str | os.PathLike, columns: int | None 
     n = len(images)
     columns = check_positive_int(columns or int(np.ceil(np.sqrt(n))), "columns")
     rows = int(np.ceil(n / columns))
-    height, width = images.shape[1:3]
-    canvas = np.ones((rows * height, columns * width, *images.shape[3:]), dtype="float32")
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        canvas[r * height : (r + 1) * height, c * width : (c + 1) * width] = image
+    canvas = _tiled(images, columns)
     scale = max(2.0, min(12.0, columns * 0.6))
     fig, ax = plt.subplots(figsize=(scale, scale * rows / columns + (0.3 if title else 0)))
     ax.imshow(canvas, cmap="gray" if canvas.ndim == 2 else None, vmin=0, vmax=1)
@@ -102,6 +110,74 @@ def latent_manifold(model, path: str | os.PathLike, n: int = 20, title: str | No
         )
     images = model.decode(normal_quantile_grid(n))
     image_grid(images, path, columns=n, title=title or "decoded normal-quantile grid of the 2-D code")
+
+
+def traversal_codes(code, values) -> np.ndarray:
+    """The codes of a latent traversal: `(code_dim, len(values), code_dim)`,
+    row `d` being `code` with unit `d` set to each of `values` in turn and
+    every other unit left as it is."""
+    code = np.asarray(code, dtype="float32")
+    values = np.asarray(values, dtype="float32")
+    if code.ndim != 1 or code.size < 1:
+        raise ValueError(f"`code` must be one flat code, shape (code_dim,). Received: code with shape {code.shape}")
+    if values.ndim != 1 or values.size < 1 or not np.isfinite(values).all():
+        raise ValueError(
+            f"`values` must be a non-empty 1-D sequence of finite numbers. Received: values with shape {values.shape}"
+        )
+    codes = np.tile(code, (code.size, values.size, 1))
+    for d in range(code.size):
+        codes[d, :, d] = values
+    return codes
+
+
+def latent_traversal(
+    model, code, path: str | os.PathLike, values=None, row_labels=None, title: str | None = None
+) -> np.ndarray:
+    """Decodes the traversal of `code` (see `traversal_codes`) and saves it:
+    one row per code unit, swept over `values` left to right, each row
+    labelled (for example with the factor the unit is found to encode), as
+    the disentanglement papers show a code.
+
+    Args:
+        model: a model with a flat code and `decode` (an autoencoder, a VAE).
+        code: the code the sweeps start from, `(latent_dim,)`: an example's
+            mean code, say.
+        path: where the PNG goes.
+        values: the values each unit takes (default: 9 steps over [-2, 2],
+            the prior's central 95%).
+        row_labels: one label per unit (default `z0`, `z1`, ...).
+        title: optional caption.
+
+    Returns:
+        the decoded images, `(latent_dim, len(values), *data_shape)`.
+    """
+    values = np.linspace(-2.0, 2.0, 9) if values is None else np.asarray(values, dtype="float32")
+    code = np.asarray(code, dtype="float32")
+    if code.shape != (model.latent_dim,):
+        raise ValueError(
+            f"`code` must be one code of the model, shape ({model.latent_dim},). Received: code with shape {code.shape}"
+        )
+    row_labels = [f"z{d}" for d in range(code.size)] if row_labels is None else [str(r) for r in row_labels]
+    if len(row_labels) != code.size:
+        raise ValueError(
+            f"`row_labels` must hold one label per code unit ({code.size}). Received: {len(row_labels)} labels"
+        )
+    codes = traversal_codes(code, values)
+    images = model.decode(codes.reshape(-1, code.size)).reshape(*codes.shape[:2], *model.data_shape)
+    rows, columns = codes.shape[:2]
+    shown = _displayable(images.reshape(-1, *images.shape[2:]))
+    height, width = shown.shape[1:3]
+    canvas = _tiled(shown, columns)
+    label_width = 0.09 * max(len(label) for label in row_labels)
+    fig, ax = plt.subplots(figsize=(0.8 * columns + label_width, 0.8 * rows + (0.5 if title else 0.3)))
+    ax.imshow(canvas, cmap="gray" if canvas.ndim == 2 else None, vmin=0, vmax=1)
+    ax.set_yticks((np.arange(rows) + 0.5) * height, row_labels, fontsize=8)
+    ax.set_xticks((np.arange(columns) + 0.5) * width, [f"{v:.3g}" for v in values], fontsize=7)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    _save(fig, path, title)
+    return images
 
 
 def latent_scatter(codes: np.ndarray, labels: np.ndarray, path: str | os.PathLike, class_names=None, title: str | None = None) -> None:

@@ -96,3 +96,38 @@ def test_plot_kinds_match_the_cli():
     from keras_ae import pictures
 
     assert cli.PLOTS == pictures.KINDS
+
+
+def test_traversal_codes_move_one_unit_per_row():
+    code = np.array([0.5, -1.0, 2.0], "float32")
+    codes = plotting.traversal_codes(code, [-1.0, 0.0, 1.0, 3.0])
+    assert codes.shape == (3, 4, 3)
+    for d in range(3):
+        np.testing.assert_array_equal(codes[d, :, d], [-1.0, 0.0, 1.0, 3.0])
+        np.testing.assert_array_equal(np.delete(codes[d], d, axis=1), np.tile(np.delete(code, d), (4, 1)))
+
+
+def test_latent_traversal_decodes_each_row(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras_ae.DenseAutoencoder((8, 8, 1), 3, units=())
+    code = np.array([0.1, -0.2, 0.3], "float32")
+    images = plotting.latent_traversal(model, code, tmp_path / "traversal.png", values=[-1.0, 1.0],
+                                       row_labels=["a", "b", "c"], title="three units")
+    assert images.shape == (3, 2, 8, 8, 1)
+    # Row 1, column 0: unit 1 set to -1, the others as in `code`.
+    expected = model.decode(np.array([[0.1, -1.0, 0.3]], "float32"))[0]
+    np.testing.assert_allclose(images[1, 0], expected, atol=1e-6)
+    assert (tmp_path / "traversal.png").read_bytes().startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"code": np.zeros(2)}, r"shape \(3,\)"), ({"row_labels": ["a", "b"]}, "Received: 2 labels"),
+     ({"values": []}, "values")],
+)
+def test_bad_traversals(tmp_path, kwargs, message):
+    model = keras_ae.DenseAutoencoder((8, 8, 1), 3, units=())
+    kwargs = {"code": np.zeros(3), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        plotting.latent_traversal(model, path=tmp_path / "t.png", **kwargs)
+    assert not (tmp_path / "t.png").exists()
