@@ -1,0 +1,276 @@
+"""Few labels on Fashion-MNIST: a linear probe on autoencoder features
+against PCA and raw pixels, and fine-tuning a pretrained encoder against
+training the same network from scratch, with 100 and 1,000 labels.
+
+For each label count and seed (0, 1, 2) a class-balanced subset of the
+training set is drawn; every method sees only those labels (the
+autoencoders and PCA also saw the 60,000 training images, unlabelled) and is
+scored on the 10,000 test images. The probe is multinomial logistic
+regression whose regularisation C, and whether the features are
+standardised first, are chosen by 5-fold cross-validation on the labelled
+subset alone: no test label picks anything.
+
+    python benchmarks/fashion_probe.py --data-dir ../shared/datasets --json benchmarks/results/fashion_probe.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+import keras_ae  # noqa: E402
+from keras_ae import datasets, training  # noqa: E402
+from keras_ae.wrappers import SKLearnAutoencoder  # noqa: E402
+
+PRESET = "conv_fashion_mnist"
+# The probe's choices, all made by cross-validation on the labelled subset.
+PROBE_GRID = {"scale": ["passthrough", StandardScaler()], "logistic__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0]}
+# Two ways to train an encoder + linear head on the labelled subset, each run
+# from the pretrained weights and from fresh ones: "plain" starts from a
+# random head and updates every weight (the usual recipe from scratch);
+# "LP-FT" (Kumar et al. 2022, "Fine-Tuning can Distort Pretrained Features")
+# starts the head at the linear probe (cross-validated as above) and then
+# updates every weight at a tenth of the rate.
+RECIPES = {
+    "plain": {"head": "random", "steps": 500, "learning_rate": 1e-3},
+    "LP-FT": {"head": "linear probe", "steps": 500, "learning_rate": 1e-4},
+}
+BATCH_SIZE = 32
+
+
+def labelled_subset(y: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Indices of `n` training examples, n / 10 of each class, drawn by `seed`."""
+    rng = np.random.default_rng(seed)
+    classes = np.unique(y)
+    return np.concatenate([rng.choice(np.flatnonzero(y == c), n // len(classes), replace=False) for c in classes])
+
+
+def fit_probe(features: np.ndarray, y: np.ndarray, seed: int) -> GridSearchCV:
+    """Logistic regression on `features`, its C and scaling chosen by 5-fold
+    cross-validation on (`features`, `y`) alone, refitted on all of them."""
+    pipeline = Pipeline([("scale", StandardScaler()), ("logistic", LogisticRegression(max_iter=3000))])
+    search = GridSearchCV(pipeline, PROBE_GRID, cv=StratifiedKFold(5, shuffle=True, random_state=seed))
+    # One BLAS thread: the fits are small, and on a shared machine a pool of
+    # spinning threads makes them tens of times slower.
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return search.fit(features, y)
+
+
+def linear_probe(features: np.ndarray, y: np.ndarray, test_features: np.ndarray, y_test: np.ndarray, seed: int) -> dict:
+    """Test accuracy of the cross-validated probe (see `fit_probe`)."""
+    search = fit_probe(features, y, seed)
+    with threadpool_limits(1):
+        accuracy = search.score(test_features, y_test)
+    chosen = search.best_params_
+    return {"accuracy": float(accuracy), "C": chosen["logistic__C"], "standardised": chosen["scale"] != "passthrough"}
+
+
+def probe_as_dense(search: GridSearchCV) -> list[np.ndarray]:
+    """The probe's scaling and logistic regression as one Dense layer's
+    (kernel, bias): the same logits."""
+    scale, logistic = search.best_estimator_["scale"], search.best_estimator_["logistic"]
+    coef, intercept = logistic.coef_, logistic.intercept_
+    if scale != "passthrough":
+        coef = coef / scale.scale_
+        intercept = intercept - coef @ scale.mean_
+    return [coef.T.astype("float32"), intercept.astype("float32")]
+
+
+def fine_tune(encoder: keras.Model, pretrained: bool, recipe: dict, x: np.ndarray, y: np.ndarray,
+              x_test: np.ndarray, y_test: np.ndarray, seed: int) -> float:
+    """Test accuracy of `encoder` (with its weights, or re-initialised when
+    not `pretrained`) + a linear head trained on (`x`, `y`) by `recipe`."""
+    keras.utils.set_random_seed(seed)
+    body = copy_of(encoder, pretrained)
+    head = keras.layers.Dense(10, name="head")
+    network = keras.Sequential([body, head])
+    network.build((None, *x.shape[1:]))
+    if recipe["head"] == "linear probe":
+        head.set_weights(probe_as_dense(fit_probe(body.predict(x, verbose=0), y, seed)))
+    network.compile(
+        optimizer=keras.optimizers.Adam(recipe["learning_rate"]),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    epochs = math.ceil(recipe["steps"] / math.ceil(len(x) / BATCH_SIZE))
+    network.fit(x, y, batch_size=BATCH_SIZE, epochs=epochs, shuffle=True, verbose=0)
+    return float(network.evaluate(x_test, y_test, batch_size=500, verbose=0)[1])
+
+
+def copy_of(encoder: keras.Model, pretrained: bool) -> keras.Model:
+    """The encoder's network with its weights (`pretrained`) or freshly
+    initialised ones (same architecture)."""
+    copy = keras.models.clone_model(encoder)
+    if pretrained:
+        copy.set_weights(encoder.get_weights())
+    return copy
+
+
+def pooled_conv_networks(recipe: dict) -> tuple[keras.Model, keras.Model]:
+    """One wide convolution at full resolution, max-pooled to a 4 x 4 grid
+    (the code), and a decoder back to the image: the encoder shape under
+    which even random weights beat pixels in a probe (see the results)."""
+    layers = keras.layers
+    pool, filters = recipe["pool"], recipe["filters"]
+    inputs = keras.Input((28, 28, 1), name="x")
+    h = layers.Conv2D(filters, recipe["kernel_size"], padding="same", activation="relu", name="encoder_conv")(inputs)
+    code = layers.Flatten(name="code")(layers.MaxPooling2D(pool, name="encoder_pool")(h))
+    encoder = keras.Model(inputs, code, name="encoder")
+    side = 28 // pool
+    z = keras.Input((side * side * filters,), name="z")
+    h = layers.Reshape((side, side, filters), name="reshape")(z)
+    h = layers.Conv2DTranspose(recipe["decoder_filters"], pool, strides=pool, activation="relu", name="decoder_deconv")(h)
+    outputs = layers.Conv2D(1, 5, padding="same", activation="sigmoid", name="output")(h)
+    return encoder, keras.Model(z, outputs, name="decoder")
+
+
+# A denoising autoencoder of that shape, trained here (about 3 minutes on
+# 2 CPU cores) from a fixed seed.
+POOLED_RECIPE = {"filters": 128, "kernel_size": 7, "pool": 7, "decoder_filters": 32, "noise": "masking",
+                 "noise_level": 0.3, "epochs": 2, "batch_size": 64, "learning_rate": 1e-3, "seed": 0}
+
+
+def pretrain_pooled(x_train: np.ndarray, recipe: dict) -> tuple[keras.Model, keras.Model, float]:
+    """The pooled encoder after training, the same before, and the seconds taken."""
+    keras.utils.set_random_seed(recipe["seed"])
+    encoder, decoder = pooled_conv_networks(recipe)
+    untrained = copy_of(encoder, pretrained=True)
+    model = keras_ae.DenoisingAutoencoder(
+        encoder, decoder, noise=recipe["noise"], noise_level=recipe["noise_level"], seed=recipe["seed"]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
+    started = time.perf_counter()
+    model.fit(x_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"], shuffle=True, verbose=2)
+    return model.encoder, untrained, time.perf_counter() - started
+
+
+def summary(values: list[float]) -> dict:
+    """Mean and spread (population standard deviation) in percent."""
+    percent = 100 * np.asarray(values)
+    return {"mean": float(percent.mean()), "std": float(percent.std()), "runs": [float(v) for v in percent]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=None, help="folder with fashion-mnist/ (default: KERAS_AE_DATA_DIR, Keras cache)")
+    parser.add_argument("--labels", default="100,1000")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--pretrain-epochs", type=int, default=POOLED_RECIPE["epochs"])
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    pretrain_recipe = {**POOLED_RECIPE, "epochs": args.pretrain_epochs}
+    label_counts = [int(n) for n in args.labels.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    started = time.perf_counter()
+    # The pretraining and fine-tuning repeat bit for bit from their seeds.
+    tf.config.experimental.enable_op_determinism()
+
+    arrays = datasets.load_arrays("fashion_mnist", data_dir=args.data_dir)
+    x_train = arrays.x_train.astype("float32") / 255.0
+    x_test = arrays.x_test.astype("float32") / 255.0
+    subsets = {(n, seed): labelled_subset(arrays.y_train, n, seed) for n in label_counts for seed in seeds}
+    # Features are computed for the labelled examples only (and the test set).
+    rows = np.unique(np.concatenate(list(subsets.values())))
+    where = np.full(len(x_train), -1)
+    where[rows] = np.arange(len(rows))
+
+    preset = keras_ae.from_preset(PRESET)
+    code_size = preset.latent_dim
+    pooled, pooled_untrained, pretrain_seconds = pretrain_pooled(x_train, pretrain_recipe)
+    keras.utils.set_random_seed(0)
+    preset_untrained = copy_of(preset.encoder, pretrained=False)
+    wide = keras.Model(preset.encoder.input, preset.encoder.get_layer("flatten").output)
+    # PCA sees every training image, unlabelled, as the autoencoders did.
+    pca = PCA(code_size, random_state=0).fit(x_train.reshape(len(x_train), -1))
+
+    def predict(network):
+        return lambda x: network.predict(x, batch_size=500, verbose=0)
+
+    makers = {
+        f"AE code ({PRESET}, {code_size}-d)": SKLearnAutoencoder(preset).fit(x_train).transform,
+        f"AE wide layer ({PRESET} flatten, {wide.output_shape[-1]}-d)": predict(wide),
+        f"pooled conv denoising AE trained here ({pooled.output_shape[-1]}-d)": predict(pooled),
+        f"PCA ({code_size} components)": lambda x: pca.transform(x.reshape(len(x), -1)),
+        f"raw pixels ({x_train[0].size})": lambda x: x.reshape(len(x), -1),
+        f"control: {PRESET} encoder, random weights ({code_size}-d)": predict(preset_untrained),
+        f"control: pooled conv encoder, random weights ({pooled.output_shape[-1]}-d)": predict(pooled_untrained),
+    }
+    features = {name: (make(x_train[rows]), make(x_test)) for name, make in makers.items()}
+    networks = {
+        f"{PRESET} encoder": preset.encoder,
+        "pooled conv encoder": pooled,
+    }
+
+    results = {}
+    for n in label_counts:
+        runs: dict[str, list] = {}
+        for seed in seeds:
+            subset = subsets[(n, seed)]
+            x, y = x_train[subset], arrays.y_train[subset]
+            for name, (train, test) in features.items():
+                probe = linear_probe(train[where[subset]], y, test, arrays.y_test, seed)
+                runs.setdefault(f"linear probe: {name}", []).append(probe)
+            for name, encoder in networks.items():
+                for label, pretrained in (("fine-tuned", True), ("from scratch", False)):
+                    for recipe_name, recipe in RECIPES.items():
+                        accuracy = fine_tune(encoder, pretrained, recipe, x, y, x_test, arrays.y_test, seed)
+                        runs.setdefault(f"{label} ({recipe_name}): {name} + linear head", []).append({"accuracy": accuracy})
+            print(f"{n} labels, seed {seed}: " + ", ".join(f"{k} {v[-1]['accuracy']:.3f}" for k, v in runs.items()), flush=True)
+        results[n] = {name: {**summary([r["accuracy"] for r in values]), "per_seed": values} for name, values in runs.items()}
+
+    # The issue's bars: each autoencoder probe against the PCA and pixel
+    # probes, and each fine-tuning against training from scratch.
+    baselines = [name for name in makers if name.startswith(("PCA", "raw pixels"))]
+    margins = {}
+    for n in label_counts:
+        means = {name: result["mean"] for name, result in results[n].items()}
+        margins[n] = {
+            "probe_over_best_baseline": {
+                name: means[f"linear probe: {name}"] - max(means[f"linear probe: {b}"] for b in baselines)
+                for name in makers if "AE" in name
+            },
+            "fine_tuned_over_scratch": {
+                f"{network} ({recipe_name})": means[f"fine-tuned ({recipe_name}): {network} + linear head"]
+                - max(means[f"from scratch ({other}): {network} + linear head"] for other in RECIPES)
+                for network in networks for recipe_name in RECIPES
+            },
+        }
+    methods = list(results[label_counts[0]])
+    print("\n| method | " + " | ".join(f"{n} labels" for n in label_counts) + " |")
+    print("|---|" + "---|" * len(label_counts))
+    for method in methods:
+        cells = [f"{results[n][method]['mean']:.1f} ± {results[n][method]['std']:.1f}" for n in label_counts]
+        print(f"| {method} | " + " | ".join(cells) + " |")
+    print(f"\nTest accuracy in %, mean ± standard deviation over seeds {seeds}.")
+    print("Margins in points (probe over the better of PCA and pixels; fine-tuning over the better scratch recipe):")
+    print(json.dumps(margins, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "results": {str(n): r for n, r in results.items()}, "margins": {str(n): m for n, m in margins.items()},
+            "seeds": seeds, "preset": PRESET,
+            "probe_grid": {"standardise": [False, True], "C": PROBE_GRID["logistic__C"], "cv": "5-fold stratified"},
+            "fine_tune_recipes": RECIPES, "batch_size": BATCH_SIZE, "pooled_recipe": pretrain_recipe, "pretrain_seconds": round(pretrain_seconds, 1),
+            "seconds": round(time.perf_counter() - started, 1), "versions": training.versions(),
+        }, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
