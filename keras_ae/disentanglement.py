@@ -3,14 +3,12 @@ computed as disentanglement_lib computes them, with its sample counts as default
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 
 from keras_ae.datasets.dsprites import GroundTruthData, as_generator
-from keras_ae.validation import check_positive_int
+from keras_ae.validation import check_non_negative, check_positive_int
 
 # disentanglement_lib's settings (the gin configs of the study of Locatello
 # et al., 2019, "Challenging common assumptions in the unsupervised learning
@@ -218,13 +216,7 @@ def factor_vae_score(
     num_train = check_positive_int(num_train, "num_train")
     num_eval = check_positive_int(num_eval, "num_eval")
     num_variance_estimate = check_positive_int(num_variance_estimate, "num_variance_estimate")
-    if (
-        isinstance(prune_threshold, bool)
-        or not isinstance(prune_threshold, numbers.Real)
-        or not math.isfinite(prune_threshold)
-        or prune_threshold < 0
-    ):
-        raise ValueError(f"`prune_threshold` must be a number >= 0. Received: prune_threshold={prune_threshold!r}")
+    prune_threshold = check_non_negative(prune_threshold, "prune_threshold")
     if num_variance_estimate < 2:
         raise ValueError(
             f"`num_variance_estimate` must be >= 2 to have a variance. Received: "

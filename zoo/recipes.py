@@ -174,6 +174,18 @@ HEADLINE_WORDS = {
 }
 
 
+def publish(name: str, model, metadata: dict, card_text: str, picture: Path) -> dict:
+    """Writes the preset folder into the package (replacing an older one)
+    and records it in the manifest; returns `zoo.save_preset`'s answer."""
+    target = zoo.PACKAGED / name
+    shutil.rmtree(target, ignore_errors=True)
+    saved = zoo.save_preset(model, target, metadata, card_text, picture.read_bytes())
+    entries = zoo.manifest()
+    entries[name] = zoo.manifest_entry(target)
+    zoo.write_manifest(entries)
+    return saved
+
+
 def card(name: str, recipe: dict, metadata: dict, pca: dict) -> str:
     headline = metadata["metrics"]["headline"]
     train = recipe["train"]
@@ -234,15 +246,10 @@ def build(name: str, data_dir: str | None) -> dict:
     labels = (arrays.y_test[:10],) if getattr(model, "network_inputs", 1) > 1 else ()
     plotting.reconstruction_grid(x, model.reconstruct(x, *labels), staging / "card.png",
                                  f"{name}: test {headline['name']} {headline['value']:.3f}")
+    full = {**metadata, "parameters": int(model.count_params()), "input_shape": model.data_shape,
+            "conditional": bool(labels), "versions": training.versions()}
+    saved = publish(name, model, metadata, card(name, recipe, full, metrics["pca"]), staging / "card.png")
     target = zoo.PACKAGED / name
-    shutil.rmtree(target, ignore_errors=True)
-    saved = zoo.save_preset(model, target, metadata, card(name, recipe, {**metadata, "parameters": int(model.count_params()), "input_shape": model.data_shape,
-                                                                         "conditional": bool(labels),
-                                                                         "versions": training.versions()}, metrics["pca"]),
-                            (staging / "card.png").read_bytes())
-    entries = zoo.manifest()
-    entries[name] = zoo.manifest_entry(target)
-    zoo.write_manifest(entries)
     print(f"{name}: {headline['name']} {headline['value']:.4f} on the {headline['dataset']} test split; wrote {target}")
     return saved
 
@@ -308,13 +315,9 @@ def build_series(name: str, data_dir: str | None) -> dict:
     staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
     plotting.anomaly_plot(test.timestamps, test.values, scores, flags, detector.threshold, staging / "card.png",
                           test.windows, f"{name} on {SERIES_TEST}: separation {headline['value']:.3f}")
-    target = zoo.PACKAGED / name
-    shutil.rmtree(target, ignore_errors=True)
     full = {**metadata, "parameters": int(detector.model.count_params()), "versions": training.versions()}
-    saved = zoo.save_preset(detector.model, target, metadata, series_card(name, recipe, full), (staging / "card.png").read_bytes())
-    entries = zoo.manifest()
-    entries[name] = zoo.manifest_entry(target)
-    zoo.write_manifest(entries)
+    saved = publish(name, detector.model, metadata, series_card(name, recipe, full), staging / "card.png")
+    target = zoo.PACKAGED / name
     print(f"{name}: window separation {headline['value']:.4f}, events {events}; wrote {target}")
     return saved
 
@@ -371,12 +374,8 @@ no trained classifier, so the headline is recomputed exactly from the weights.
 {json.dumps(train["options"])}); trained in {metadata["train_seconds"]:.0f} s on {metadata["cpu_threads"]} CPU threads.
 Parameters: {int(model.count_params()):,}. Versions: {", ".join(f"{k} {v}" for k, v in training.versions().items())}.
 """
+    saved = publish(name, model, metadata, card_text, staging / "card.png")
     target = zoo.PACKAGED / name
-    shutil.rmtree(target, ignore_errors=True)
-    saved = zoo.save_preset(model, target, metadata, card_text, (staging / "card.png").read_bytes())
-    entries = zoo.manifest()
-    entries[name] = zoo.manifest_entry(target)
-    zoo.write_manifest(entries)
     print(f"{name}: frechet_pca {headline['value']:.4f} (test-set floor {floor:.4f}); wrote {target}")
     return saved
 
@@ -554,13 +553,9 @@ def build_restoration(name: str, data_dir: str | None) -> dict:
     }
     staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
     restoration_picture(model, recipe, data_dir, staging / "card.png")
-    target = zoo.PACKAGED / name
-    shutil.rmtree(target, ignore_errors=True)
     full = {**metadata, "parameters": int(model.count_params()), "versions": training.versions()}
-    saved = zoo.save_preset(model, target, metadata, restoration_card(name, recipe, full), (staging / "card.png").read_bytes())
-    entries = zoo.manifest()
-    entries[name] = zoo.manifest_entry(target)
-    zoo.write_manifest(entries)
+    saved = publish(name, model, metadata, restoration_card(name, recipe, full), staging / "card.png")
+    target = zoo.PACKAGED / name
     print(f"{name}: {headline['name']} {headline['value']:.4f}; trained in {train_seconds:.0f} s; wrote {target}")
     return saved
 
