@@ -304,7 +304,8 @@ def mig(codes: np.ndarray, factors: np.ndarray, num_bins: int = 20) -> dict[str,
 
     Returns:
         {"mig": the score, "per_factor": the gap of each factor,
-        "mutual_information": (code_dim, num_factors) in nats}.
+        "mutual_information": (code_dim, num_factors) in nats,
+        "factor_entropy": (num_factors,) in nats}.
     """
     codes, factors = _check_codes(codes, factors, "codes", "factors")
     if codes.shape[1] < 2:
@@ -318,7 +319,23 @@ def mig(codes: np.ndarray, factors: np.ndarray, num_bins: int = 20) -> dict[str,
     entropy = np.array([mutual_information(factors[:, k], factors[:, k]) for k in range(factors.shape[1])])
     top_two = np.sort(information, axis=0)[::-1][:2]
     per_factor = (top_two[0] - top_two[1]) / entropy
-    return {"mig": float(per_factor.mean()), "per_factor": per_factor, "mutual_information": information}
+    return {"mig": float(per_factor.mean()), "per_factor": per_factor, "mutual_information": information,
+            "factor_entropy": entropy}
+
+
+def unit_labels(codes: np.ndarray, mig_result: dict, factor_names, active_std: float = 0.05) -> list[str]:
+    """A label per code unit for pictures of a code: the factor it tells
+    most about (its mutual information over the factor's entropy, MIG's
+    matrix), or "inactive" when its mean code moves less than `active_std`
+    over the data (a unit collapsed to the prior; FactorVAE score's pruning
+    threshold by default)."""
+    information = np.asarray(mig_result["mutual_information"]) / np.asarray(mig_result["factor_entropy"])
+    labels = []
+    for j, std in enumerate(np.asarray(codes).std(axis=0)):
+        k = int(np.argmax(information[j]))
+        labels.append(f"z{j}: inactive (sd {std:.2f})" if std < active_std
+                      else f"z{j}: {factor_names[k]} MI/H {information[j, k]:.2f}")
+    return labels
 
 
 # === DCI ===
@@ -443,3 +460,54 @@ def sap(
             scores[j, k] = np.mean(classifier.predict(codes_test[:, j:j + 1]) == factors_test[:, k])
     top_two = np.sort(scores, axis=0)[::-1][:2]
     return {"sap": float(np.mean(top_two[0] - top_two[1])), "score_matrix": scores}
+
+
+# === The standard setup ===
+
+# The networks of disentanglement_lib's study (Burgess et al. 2018's): four 4x4
+# stride-2 convolutions of 32, 32, 64, 64 filters and a dense 256, mirrored by
+# the decoder, with a 10-d code and a Bernoulli likelihood on the binary sprites.
+STANDARD_ARCHITECTURE = {"filters": (32, 32, 64, 64), "kernel_size": 4, "dense_units": (256,)}
+
+
+def standard_model(family: str, seed: int = 0, latent_dim: int = 10, input_shape=(64, 64, 1), **options):
+    """A model of the VAE family `family` ("vae", "beta_vae", "beta_tcvae",
+    "factor_vae") on the standard disentanglement networks, uncompiled, its
+    weights drawn from `seed`; `options` are the family's own (beta, gamma, ...)."""
+    import keras
+
+    from keras_ae.models import get_family
+
+    keras.utils.set_random_seed(seed)
+    return get_family(family).from_spec(
+        input_shape, latent_dim, architecture="conv", architecture_options=STANDARD_ARCHITECTURE,
+        likelihood="bernoulli", seed=seed, **options,
+    )
+
+
+def compile_standard(model, learning_rate: float = 1e-4, **kwargs):
+    """Compiles a `standard_model` with Adam at `learning_rate` (the study's
+    1e-4 by default), a FactorVAE's discriminator too (with Kim & Mnih's
+    beta_1 0.5, beta_2 0.9); `kwargs` go to `compile` (jit_compile, ...)."""
+    import keras
+
+    if getattr(model, "family", None) == "factor_vae":
+        kwargs["discriminator_optimizer"] = keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), **kwargs)
+    return model
+
+
+def mean_code_fn(model, batch_size: int = 1024) -> RepresentationFn:
+    """The `representation_fn` of a VAE: its encoder's mean, one compiled call
+    per batch (the metrics make thousands of small calls, for which `predict`
+    would build a pipeline each time)."""
+    import tensorflow as tf
+
+    batch_size = check_positive_int(batch_size, "batch_size")
+    mean = tf.function(lambda x: model.encoder(x, training=False)[0], reduce_retracing=True)
+
+    def represent(x):
+        x = np.asarray(x, dtype="float32")
+        return np.concatenate([mean(tf.constant(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
+
+    return represent

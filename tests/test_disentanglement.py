@@ -156,6 +156,33 @@ def test_metrics_on_dsprites_with_the_true_factor_values():
     assert scores["sap"] > 0.1
 
 
+def test_unit_labels_name_each_units_factor_and_the_collapsed_ones():
+    rng = np.random.default_rng(0)
+    factors = np.stack([rng.integers(0, 3, 2000), rng.integers(0, 5, 2000)], axis=1)
+    # Unit 0 carries factor b, unit 1 factor a, unit 2 is collapsed to a constant.
+    codes = np.stack([factors[:, 1] + 0.01 * rng.normal(size=2000), factors[:, 0].astype(float), np.full(2000, 0.3)],
+                     axis=1)
+    result = dis.mig(codes, factors)
+    np.testing.assert_allclose(result["factor_entropy"], np.log([3, 5]), atol=0.01)
+    labels = dis.unit_labels(codes, result, ("a", "b"))
+    assert labels[0].startswith("z0: b MI/H 1.00") and labels[1].startswith("z1: a MI/H 1.00")
+    assert labels[2] == "z2: inactive (sd 0.00)"
+
+
+def test_standard_model_and_its_mean_code():
+    model = dis.standard_model("factor_vae", seed=3, gamma=10.0, discriminator_units=(8,))
+    assert model.latent_dim == 10 and model.data_shape == (64, 64, 1) and model.gamma == 10.0
+    dis.compile_standard(model, 5e-4)
+    assert float(model.discriminator_optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(model.discriminator_optimizer.beta_1) == 0.5
+    sprites = np.random.default_rng(0).integers(0, 2, (5, 64, 64, 1)).astype("float32")
+    # Batches smaller than the input: the chunks are put back together in order.
+    codes = dis.mean_code_fn(model, batch_size=2)(sprites)
+    np.testing.assert_allclose(codes, model.latent_codes(sprites), atol=1e-5)
+    again = dis.standard_model("factor_vae", seed=3, gamma=10.0, discriminator_units=(8,))
+    np.testing.assert_array_equal(again.encoder.get_weights()[0], model.encoder.get_weights()[0])
+
+
 # === Bad input ===
 
 
