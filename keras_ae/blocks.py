@@ -509,17 +509,33 @@ def image_to_image_networks(
 
 def receptive_field(filters: Sequence[int], blocks: int, kernel_size: int, style: str) -> int:
     """The side of the input window one output pixel of
-    `image_to_image_networks` depends on, along its deepest path."""
-    grow, depth = kernel_size - 1, len(filters)
-    side = 1 + grow  # the output convolution
-    for level in range(depth):
-        scale = 2**level
-        side += blocks * grow * scale + scale  # the level's convolutions and its pooling
-        if style == "segnet":
-            side += grow * 2 * scale + (blocks - 1) * grow * scale  # reduce (one level down), then convolutions
-        else:
-            side += scale + blocks * grow * scale  # 2x2 up-sampling, then convolutions
-    return side + blocks * grow * 2**depth
+    `image_to_image_networks` depends on, along its deepest path (the skip
+    connections' shorter paths see inside it), for the worst placement of
+    the pixel on the 2x2 pooling grids.
+
+    Exact by interval arithmetic rather than a sum of per-layer growths: a
+    pixel up-sampled (or unpooled) from a coarser level came from the one
+    coarse pixel whose pooling block holds it, so how much a pooling block
+    widens the window depends on where the window falls on the grid."""
+    depth = len(filters)
+    before, after = (kernel_size - 1) // 2, kernel_size // 2  # what a "same" convolution reads either side
+
+    def conv(window, count):
+        return window[0] - count * before, window[1] + count * after
+
+    widest = 0
+    for pixel in range(2**depth):  # every placement on the pooling grids
+        window = conv((pixel, pixel), 1)  # the output convolution
+        for _ in range(depth):  # the decoder, from the finest level down
+            window = conv(window, blocks if style != "segnet" else blocks - 1)
+            window = (window[0] // 2, window[1] // 2)  # up-sampled or unpooled: one coarse pixel each
+            if style == "segnet":
+                window = conv(window, 1)  # the reducing convolution before the unpooling
+        window = conv(window, blocks)  # the bottleneck
+        for _ in range(depth):  # the encoder, from the coarsest level up
+            window = conv((2 * window[0], 2 * window[1] + 1), blocks)  # a pooling block, then the convolutions
+        widest = max(widest, window[1] - window[0] + 1)
+    return widest
 
 
 ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks, "recurrent": recurrent_networks,

@@ -76,6 +76,31 @@ def test_receptive_field_bounds_what_an_output_pixel_sees():
     assert model.predict(nearby, verbose=0)[0, centre, centre, 0] != pytest.approx(pixel[0], abs=1e-6)
 
 
+@pytest.mark.parametrize("style", ["unet", "segnet", "plain"])
+@pytest.mark.parametrize("filters, blocks, kernel_size", [((4, 8), 2, 3), ((4,), 1, 5), ((4, 8, 8), 1, 3)])
+def test_receptive_field_is_the_widest_window_an_output_pixel_reads(style, filters, blocks, kernel_size):
+    """Measured by the input gradient of one output pixel (its nonzero
+    columns, pooled over random images since max pooling passes one pixel
+    per block), at every placement on the pooling grids."""
+    model = keras_ae.ImageToImage((None, None, 1), latent_dim=8, filters=filters, blocks=blocks,
+                                  kernel_size=kernel_size, style=style, seed=1)
+    side = 2 * model.receptive_field + 16
+    rng = np.random.default_rng(0)
+    widest = 0
+    for offset in range(2 ** len(filters)):
+        centre = side // 2 + offset
+        seen = np.zeros(side, dtype=bool)
+        for _ in range(6):
+            x = tf.constant(rng.random((1, side, side, 1), dtype="float32"))
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                pixel = model(x, training=False)[0, centre, centre, 0]
+            seen |= (tape.gradient(pixel, x).numpy()[0, :, :, 0] != 0).any(axis=0)
+        columns = np.flatnonzero(seen)
+        widest = max(widest, columns[-1] - columns[0] + 1)
+    assert model.receptive_field == widest
+
+
 def test_segnet_switches_unpool_as_max_pool_indices_do():
     x = tf.random.stateless_normal((2, 6, 8, 3), seed=(1, 2))
     pooled, switches = PoolingSwitches()(x)
