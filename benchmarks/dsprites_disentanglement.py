@@ -36,8 +36,8 @@ its 10,000 sprites).
 
 On 2 CPU cores a step takes about 0.15 s (FactorVAE's at batch 128 about
 0.2 s), so the published budget is out of reach there. The CPU budget,
-2,000 steps at Adam 1e-3 with 1,000-point metrics, runs the 12 models in
-about 100 minutes; its table is a short-training one, not the study's:
+2,000 steps at Adam 1e-3 with 1,000-point metrics, ran the 12 models in
+80 minutes; its table is a short-training one, not the study's:
 
     python benchmarks/dsprites_disentanglement.py --steps 2000 --chunk-steps 500 --learning-rate 1e-3 \
         --metric-samples 1000 --out benchmarks/results --runs runs/dsprites_cpu
