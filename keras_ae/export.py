@@ -231,7 +231,9 @@ def export_saved_model(
     model_dir.mkdir(parents=True, exist_ok=True)
 
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    # Not `archive.track(model)`: `add_endpoint` tracks the variables the
+    # signatures use, and no more (a FactorVAE's discriminator, a GAN's
+    # critic and optimizer state would otherwise ship to the server).
     for endpoint, (function, signature) in endpoints.items():
         archive.add_endpoint(endpoint, function, input_signature=signature)
     # TF Serving only loads folders named by an integer, so the staging

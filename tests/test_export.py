@@ -151,6 +151,19 @@ def test_parts_and_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
     assert list((tmp_path / "vae").iterdir()) == []
 
 
+def test_the_saved_model_holds_only_the_weights_its_signatures_use(tmp_path):
+    """A trained FactorVAE carries a discriminator and two optimizers; the
+    server needs the encoder and the decoder only."""
+    model = keras_ae.models.FactorVAE.from_spec(
+        (8,), 2, architecture="dense", architecture_options={"units": (16,)}, discriminator_units=(32, 32), seed=0)
+    model.compile(optimizer="adam")
+    model.fit(np.random.default_rng(0).random((64, 8), dtype="float32"), epochs=1, batch_size=32, verbose=0)
+    target = export.export_model(model, tmp_path, format="saved_model")
+    saved = tf.train.list_variables(str(target / "variables" / "variables"))
+    values = sum(int(np.prod(shape)) for name, shape in saved if name != "_CHECKPOINTABLE_OBJECT_GRAPH")
+    assert values == model.encoder.count_params() + model.decoder.count_params()
+
+
 def test_wrong_input_shape_names_the_expected_shape(exported):
     base, _, _ = exported
     loaded = tf.saved_model.load(str(base / "conv" / "1"))
