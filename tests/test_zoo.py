@@ -214,6 +214,13 @@ def test_zoo_show_download_verify(capsys):
 # with `pytest -m slow`. Every kind of headline keeps one preset in the
 # default run (vae2d_mnist for NLL); the restoration headlines' code runs in
 # tests/test_restoration.py on a small model.
+def test_every_family_has_a_preset():
+    from keras_ae.models import FAMILIES
+
+    covered = {entry["family"] for entry in zoo.manifest().values()}
+    assert not set(FAMILIES) - covered, f"families without a preset: {sorted(set(FAMILIES) - covered)}"
+
+
 SLOW_PRESETS = {"vae_mnist", "conv_cifar10", "unet_denoise_grey", "unet_denoise_colour", "unet_upscale_grey"}
 
 

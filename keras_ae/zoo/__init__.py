@@ -90,8 +90,9 @@ def presets_table() -> str:
     for row in list_presets():
         metric = row["metric"]
         samples = f" (k={metric['k']})" if "k" in metric else ""  # an importance-sampled bound
-        # Where the figure is measured: a generator's samples against the training images.
-        split = "train" if metric["name"] == "frechet_pca" else "test"
+        # Where the figure is measured: a generator's samples against the training images; sprites drawn
+        # from the dSprites generator, which has no test split.
+        split = {"frechet_pca": "train", "mig": "generated"}.get(metric["name"], "test")
         rows.append(
             f"| `{row['name']}` | {row['family']} | {row['dataset']} | {row['parameters']:,} | "
             f"{metric['name']}{samples} {metric['value']:.3f} ({metric['dataset']} {split}) | {row['bytes'] / 2**20:.1f} MiB |"
@@ -319,8 +320,18 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
     `keras_ae.restoration.upscaling_psnr`); or, for a generator,
     `"frechet_pca"`: `"samples"` images drawn with `"seed"` against the
     training images in their first `"components"` principal directions
-    (see `keras_ae.evaluation.pca_frechet_distance`)."""
+    (see `keras_ae.evaluation.pca_frechet_distance`); or, for a model of
+    dSprites, `"mig"`: the mutual information gap of the mean codes of
+    `"samples"` sprites drawn with `"seed"` (dSprites has no test split: the
+    metrics of disentanglement_lib draw from the generator)."""
     from keras_ae import datasets, evaluation
+
+    if headline["name"] == "mig":
+        from keras_ae import disentanglement
+
+        codes, factors = disentanglement.sample_codes(
+            datasets.DSprites(), disentanglement.mean_code_fn(model), headline["samples"], headline["seed"])
+        return disentanglement.mig(codes, factors)["mig"]
 
     if headline["name"] == "window_separation":
         from keras_ae import anomaly
