@@ -658,6 +658,7 @@ three seeds and scores them with all five disentanglement_lib metrics.
 `python zoo/recipes.py {name}`: {recipe["steps"]:,} steps at batch {recipe["batch_size"]} of sprites drawn from the
 generator, Adam {recipe["learning_rate"]}, seed {recipe["seed"]}; trained in {train_seconds:.0f} s on
 {os.cpu_count()} CPU threads. A short budget: disentanglement_lib trains for 300,000 steps at Adam 1e-4.
+Model: family `{recipe["model"]["family"]}`, options {json.dumps(recipe["model"]["options"])}.
 Parameters: {int(model.count_params()):,}. Versions: {", ".join(f"{k} {v}" for k, v in training.versions().items())}.
 """
     saved = publish(name, model, metadata, card_text, staging / "card.png")
