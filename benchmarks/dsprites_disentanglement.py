@@ -131,8 +131,6 @@ PUBLISHED_NOTE = ("Locatello et al. 2019, dSprites, all methods, hyperparameters
                   "recalled from the violin plots (arXiv:1811.12359 Fig. 7 for MIG, the appendix score-per-method "
                   "figure for the rest), not printed numbers: check before quoting; DCI completeness and "
                   "informativeness not plotted there")
-# The sprite every traversal starts from: an ellipse, middle scale, unrotated, in the centre.
-TRAVERSAL_FACTORS = (1, 3, 0, 16, 16)
 TRAVERSAL_VALUES = np.linspace(-2.0, 2.0, 9)
 # A unit whose mean code moves less than this over the data is read as collapsed
 # to the prior (disentanglement_lib's FactorVAE-score pruning threshold).
@@ -358,7 +356,7 @@ def draw_traversal(results: dict, summary: dict, runs_dir: Path, out: Path) -> d
     best_key = max(summary, key=lambda k: summary[k]["mig"]["mean"])
     best_run = max(results[best_key], key=lambda run: run["metrics"]["mig"])
     model = training.load_saved_model(runs_dir / f"{best_key}_seed{best_run['seed']}" / "model.keras")
-    image = DSprites().observations_from_factors(np.array([TRAVERSAL_FACTORS]))
+    image = DSprites().observations_from_factors(np.array([dis.TRAVERSAL_START]))
     code = model.encode(image)[0][0]
     readings = unit_readings(best_run["metrics"])
     name = RECIPE["models"][best_key]["name"]
@@ -376,7 +374,7 @@ def draw_traversal(results: dict, summary: dict, runs_dir: Path, out: Path) -> d
     separate = (len({units[f]["unit"] for f in wanted}) == len(wanted)
                 and all(units[f]["unit"] in active and units[f]["gap"] >= OWN_UNIT_GAP for f in wanted))
     return {"model": best_key, "seed": best_run["seed"], "chosen_by": "highest mean MIG over seeds, then its best seed",
-            "picture": str(path), "start_factors": dict(zip(FACTOR_NAMES, TRAVERSAL_FACTORS)),
+            "picture": str(path), "start_factors": dict(zip(FACTOR_NAMES, dis.TRAVERSAL_START)),
             "values": TRAVERSAL_VALUES.tolist(), "units": readings, "mig_unit_of_each_factor": units,
             "position_scale_shape_on_separate_units": separate,
             "separate_means": (f"pos_x, pos_y, scale and shape each have a different most informative unit (MIG's "

@@ -468,6 +468,9 @@ def sap(
 # stride-2 convolutions of 32, 32, 64, 64 filters and a dense 256, mirrored by
 # the decoder, with a 10-d code and a Bernoulli likelihood on the binary sprites.
 STANDARD_ARCHITECTURE = {"filters": (32, 32, 64, 64), "kernel_size": 4, "dense_units": (256,)}
+# The dSprites factors a latent traversal starts from: an ellipse, middle
+# scale, unrotated, in the centre.
+TRAVERSAL_START = (1, 3, 0, 16, 16)
 
 
 def standard_model(family: str, seed: int = 0, latent_dim: int = 10, input_shape=(64, 64, 1), **options):
@@ -511,3 +514,11 @@ def mean_code_fn(model, batch_size: int = 1024) -> RepresentationFn:
         return np.concatenate([mean(tf.constant(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
 
     return represent
+
+
+def model_mig(model, data: GroundTruthData, num_points: int, rng: np.random.Generator | int) -> dict[str, object]:
+    """`mig` of a VAE's mean code on `num_points` observations of `data`
+    drawn with `rng`, with those codes under "codes" (for labelling units,
+    see `unit_labels`): the zoo's headline for dSprites presets."""
+    codes, factors = sample_codes(data, mean_code_fn(model), num_points, rng)
+    return {**mig(codes, factors), "codes": codes}

@@ -108,18 +108,19 @@ SERIES_TRAIN, SERIES_TEST = "artificialNoAnomaly/art_daily_small_noise", "artifi
 # Generators: a GAN trained by keras_ae.training.train, its headline the
 # Frechet distance of its samples to the training digits in PCA space (no
 # classifier needed to recompute it; see zoo.headline_metric).
+_DCGAN = {"dataset": "mnist", "batch_size": 128, "latent_dim": 64, "learning_rate": 2e-4,
+          "options": {"filters": (32, 64), "kernel_size": 4}, "seed": 0}
+_FRECHET = {"name": "frechet_pca", "dataset": "mnist", "samples": 10000, "components": 32, "seed": 2}
 GAN_RECIPES = {
     "dcgan_mnist": {
-        "train": {"family": "gan", "dataset": "mnist", "epochs": 15, "batch_size": 128, "latent_dim": 64,
-                  "learning_rate": 2e-4, "options": {"filters": (32, 64), "kernel_size": 4}, "seed": 0},
-        "headline": {"name": "frechet_pca", "dataset": "mnist", "samples": 10000, "components": 32, "seed": 2},
+        "train": {"family": "gan", "epochs": 15, **_DCGAN},
+        "headline": _FRECHET,
         "summary": "DCGAN of MNIST digits (Radford et al.: strided convolutions, batch-normalized generator, "
                    "Adam 2e-4 with beta_1 0.5 for both players), 64-d noise.",
     },
     "cgan_mnist": {
-        "train": {"family": "cgan", "dataset": "mnist", "epochs": 10, "batch_size": 128, "latent_dim": 64,
-                  "learning_rate": 2e-4, "options": {"filters": (32, 64), "kernel_size": 4}, "seed": 0},
-        "headline": {"name": "frechet_pca", "dataset": "mnist", "samples": 10000, "components": 32, "seed": 2},
+        "train": {"family": "cgan", "epochs": 10, **_DCGAN},
+        "headline": _FRECHET,
         "summary": "Conditional DCGAN of MNIST digits (Mirza and Osindero: generator and discriminator both see the "
                    "one-hot label), 64-d noise; the headline's samples take the ten classes in turn.",
     },
@@ -601,7 +602,8 @@ def build_disentanglement(name: str, data_dir: str | None) -> dict:
     training._set_op_determinism(True)
     model = disentanglement.standard_model(recipe["model"]["family"], seed=recipe["seed"], **recipe["model"]["options"])
     disentanglement.compile_standard(model, recipe["learning_rate"])
-    data = DSprites().pipeline(batch_size=recipe["batch_size"], shuffle=True, seed=recipe["seed"]).repeat()
+    sprites = DSprites()
+    data = sprites.pipeline(batch_size=recipe["batch_size"], shuffle=True, seed=recipe["seed"]).repeat()
     # Chunks of 500 steps, as benchmarks/dsprites_disentanglement.py trains, so that its run of the same model and
     # seed is this one.
     chunk = min(500, recipe["steps"])
@@ -609,11 +611,10 @@ def build_disentanglement(name: str, data_dir: str | None) -> dict:
     model.fit(data, epochs=recipe["steps"] // chunk, steps_per_epoch=chunk, verbose=2)
     train_seconds = time.perf_counter() - started
     headline = dict(recipe["headline"])
-    headline["value"] = zoo.headline_metric(model, headline, data_dir)
-    codes, factors = disentanglement.sample_codes(DSprites(), disentanglement.mean_code_fn(model), headline["samples"],
-                                                  headline["seed"])
-    gaps = disentanglement.mig(codes, factors)
-    labels = disentanglement.unit_labels(codes, gaps, FACTOR_NAMES)
+    # One pass for the headline (what zoo.headline_metric recomputes) and the card's per-factor terms and labels.
+    gaps = disentanglement.model_mig(model, sprites, headline["samples"], headline["seed"])
+    headline["value"] = gaps["mig"]
+    labels = disentanglement.unit_labels(gaps["codes"], gaps, FACTOR_NAMES)
     metadata = {
         "family": recipe["model"]["family"], "dataset": "dsprites",
         "recipe": {k: v for k, v in recipe.items() if k not in ("summary", "headline")}, "seed": recipe["seed"],
@@ -623,8 +624,7 @@ def build_disentanglement(name: str, data_dir: str | None) -> dict:
                     "units": labels},
     }
     staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
-    # An ellipse of middle scale, unrotated, in the centre (the benchmark's traversal start).
-    start = DSprites().observations_from_factors(np.array([[1, 3, 0, 16, 16]]))
+    start = sprites.observations_from_factors(np.array([disentanglement.TRAVERSAL_START]))
     plotting.latent_traversal(model, model.latent_codes(start)[0], staging / "card.png", row_labels=labels,
                               title=f"{name}: each unit swept over [-2, 2] from an ellipse's mean code")
     rows = "".join(f"| {factor} | {gap:.3f} |\n" for factor, gap in metadata["metrics"]["mig_per_factor"].items())

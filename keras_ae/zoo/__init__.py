@@ -329,9 +329,7 @@ def headline_metric(model, headline: dict, data_dir: str | os.PathLike | None = 
     if headline["name"] == "mig":
         from keras_ae import disentanglement
 
-        codes, factors = disentanglement.sample_codes(
-            datasets.DSprites(), disentanglement.mean_code_fn(model), headline["samples"], headline["seed"])
-        return disentanglement.mig(codes, factors)["mig"]
+        return disentanglement.model_mig(model, datasets.DSprites(), headline["samples"], headline["seed"])["mig"]
 
     if headline["name"] == "window_separation":
         from keras_ae import anomaly
