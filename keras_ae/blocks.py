@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from keras_ae.layers import Clip, CropLike, PadToMultiple, PoolingSwitches, Unpool
+from keras_ae.layers import Clip, CropLike, PadToMultiple, PoolingSwitches, TopK, Unpool
 from keras_ae.validation import check_choice, check_positive_int, check_shape
 
 
@@ -76,6 +76,7 @@ def dense_networks(
     activation: str = "relu",
     latent_activation: str | None = None,
     output_activation: str | None = "sigmoid",
+    top_k: int | None = None,
 ) -> tuple[keras.Model, keras.Model]:
     """An MLP encoder and its mirrored decoder.
 
@@ -91,15 +92,21 @@ def dense_networks(
         latent_activation: activation of the code layer (None = linear).
         output_activation: activation of the reconstruction ("sigmoid" for
             data in [0, 1], None for unbounded data).
+        top_k: keep only the `top_k` largest code units of each example
+            (`keras_ae.layers.TopK`: the k-sparse autoencoder); None keeps all.
     """
     input_shape = check_shape(input_shape, "input_shape")
     check_positive_int(latent_dim, "latent_dim")
     units = [check_positive_int(u, "units") for u in units]
+    if top_k is not None and check_positive_int(top_k, "top_k") > latent_dim:
+        raise ValueError(f"`top_k` must be at most latent_dim={latent_dim}. Received: top_k={top_k}")
 
     inputs = keras.Input(input_shape, name="x")
     h = layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     h = dense_stack(h, units, activation, name="encoder")
     code = layers.Dense(latent_dim, activation=latent_activation, name="code")(h)
+    if top_k is not None:
+        code = TopK(top_k, name="code_top_k")(code)
     encoder = keras.Model(inputs, code, name="encoder")
 
     z = keras.Input((latent_dim,), name="z")

@@ -1,6 +1,7 @@
 """Layers shared by the families: the training-time input corruption of the
-denoising models, the variational families' sampling and clamping, and the
-padding and max-pooling switches of the fully convolutional image models."""
+denoising models, the variational families' sampling and clamping, the
+k-sparse code, and the padding and max-pooling switches of the fully
+convolutional image models."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from keras_ae.validation import check_choice, check_fraction, check_non_negative
+from keras_ae.validation import check_choice, check_fraction, check_non_negative, check_positive_int
 
 NOISE_KINDS = ("gaussian", "salt_and_pepper", "masking")
 
@@ -170,6 +171,40 @@ class Clip(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "low": self.low, "high": self.high}
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class TopK(layers.Layer):
+    """Keeps the `k` largest values of each example's code and zeros the
+    rest: the code of the k-sparse autoencoder (Makhzani & Frey 2013).
+
+    Gradients reach only the kept units. With `k=1` and a linear decoder the
+    autoencoder learns what k-means (gain-shape vector quantisation) learns,
+    by gradient descent: each example is one unit's direction times a gain.
+
+    Args:
+        k: units kept per example (a positive integer, at most the code size).
+    """
+
+    def __init__(self, k, **kwargs):
+        super().__init__(**kwargs)
+        self.k = check_positive_int(k, "k")
+        self.built = True
+
+    def call(self, inputs):
+        threshold = ops.top_k(inputs, self.k)[0][..., -1:]
+        # Ties at the threshold keep every tied unit: measure zero for real codes.
+        return ops.where(inputs >= threshold, inputs, ops.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        if input_shape[-1] is not None and input_shape[-1] < self.k:
+            raise ValueError(
+                f"`k` must be at most the code size {input_shape[-1]}. Received: k={self.k}"
+            )
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
 
 
 # === Fully convolutional image models ===

@@ -29,3 +29,20 @@ def test_reconstruction_losses_are_per_example_sums():
 def test_sample_weight_follows_keras_convention():
     per_example = np.array([1.0, 3.0], dtype="float32")
     assert float(losses.batch_mean(per_example, np.array([1.0, 0.0]))) == pytest.approx(0.5)
+
+
+def test_top_k_code_keeps_the_k_largest_units():
+    encoder, _ = blocks.dense_networks((6,), 5, units=(), top_k=2)
+    x = np.random.default_rng(0).normal(size=(7, 6)).astype("float32")
+    kernel, bias = encoder.get_layer("code").get_weights()
+    dense = x @ kernel + bias
+    expected = np.zeros_like(dense)
+    top = np.argsort(dense, axis=1)[:, -2:]
+    np.put_along_axis(expected, top, np.take_along_axis(dense, top, axis=1), axis=1)
+    np.testing.assert_allclose(encoder.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("top_k", [0, 6, 2.5])
+def test_top_k_bad_values(top_k):
+    with pytest.raises(ValueError, match=f"Received: top_k={top_k}"):
+        blocks.dense_networks((6,), 5, units=(), top_k=top_k)

@@ -1,0 +1,82 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_ae
+from keras_ae import patch_features
+
+
+@pytest.fixture(scope="module")
+def fitted(mnist_digits):
+    """A whitening and a 12-unit 1-sparse autoencoder on 5x5 patches of real digits."""
+    patches = patch_features.random_patches(mnist_digits, 5, 4000, seed=0)
+    whitening = patch_features.PatchWhitening().fit(patches)
+    keras.utils.set_random_seed(0)
+    model = keras_ae.Autoencoder.from_spec(
+        (25,), 12, architecture="dense", architecture_options={"units": (), "top_k": 1, "output_activation": None})
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.fit(whitening.transform(patches), epochs=2, batch_size=128, verbose=0)
+    return whitening, model.encoder, patches
+
+
+def test_random_patches_are_cut_from_the_images():
+    images = np.arange(2 * 6 * 7 * 2, dtype="float32").reshape(2, 6, 7, 2)
+    patches = patch_features.random_patches(images, 3, 50, seed=1)
+    assert patches.shape == (50, 18)
+    windows = {images[n, r:r + 3, c:c + 3].tobytes() for n in range(2) for r in range(4) for c in range(5)}
+    assert all(p.reshape(3, 3, 2).tobytes() in windows for p in patches)
+    np.testing.assert_array_equal(patches, patch_features.random_patches(images, 3, 50, seed=1))
+
+
+def test_whitening_is_zca(fitted):
+    whitening, _, patches = fitted
+    covariance = np.cov(whitening.transform(patches), rowvar=False)
+    normalized = np.cov(patch_features.contrast_normalize(patches, 0.01), rowvar=False)
+    # ZCA keeps the eigenvectors and maps each eigenvalue l to l / (l + eps):
+    # unit variance along every direction the data has, none added elsewhere.
+    np.testing.assert_allclose(covariance, normalized @ np.linalg.inv(normalized + 0.1 * np.eye(25)), atol=1e-4)
+    eigenvalues = np.linalg.eigvalsh(covariance)
+    assert eigenvalues.max() < 1 < np.linalg.eigvalsh(normalized).max()
+
+
+def test_features_equal_the_patch_by_patch_computation(fitted, mnist_digits):
+    whitening, encoder, _ = fitted
+    extractor = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=3)
+    features = extractor.predict(mnist_digits[:2], verbose=0)
+    assert features.shape == (2, 9 * 12)
+    kernel, bias = patch_features.code_layer(encoder).get_weights()
+    image = mnist_digits[1]
+    windows = np.stack([image[r:r + 5, c:c + 5].reshape(-1) for r in range(24) for c in range(24)])
+    projection = whitening.transform(windows) @ kernel + bias
+    active = np.maximum(projection - projection.mean(axis=1, keepdims=True), 0).reshape(24, 24, 12)
+    expected = np.concatenate([active[r:r + 8, c:c + 8].mean(axis=(0, 1)) for r in (0, 8, 16) for c in (0, 8, 16)])
+    np.testing.assert_allclose(features[1], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_extractor_saves_and_loads(fitted, mnist_digits, tmp_path):
+    whitening, encoder, _ = fitted
+    extractor = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=2)
+    extractor.save(tmp_path / "features.keras")
+    loaded = keras.saving.load_model(tmp_path / "features.keras")
+    np.testing.assert_allclose(loaded.predict(mnist_digits[:4], verbose=0), extractor.predict(mnist_digits[:4], verbose=0))
+
+
+def test_bad_arguments(fitted, mnist_digits):
+    whitening, encoder, patches = fitted
+    with pytest.raises(ValueError, match="Received: patch_size=29"):
+        patch_features.random_patches(mnist_digits, 29, 10)
+    with pytest.raises(ValueError, match=r"Received: images with shape \(512, 28, 28\)"):
+        patch_features.random_patches(mnist_digits[..., 0], 5, 10)
+    with pytest.raises(ValueError, match="Received: zca_eps=0"):
+        patch_features.PatchWhitening(zca_eps=0)
+    with pytest.raises(ValueError, match="not fitted"):
+        patch_features.PatchWhitening().transform(patches)
+    with pytest.raises(ValueError, match=r"Received: patches with shape \(4000, 24\)"):
+        whitening.transform(patches[:, :24])
+    with pytest.raises(ValueError, match=r"Received: image_shape=\(28, 28, 3\)"):
+        patch_features.feature_extractor(encoder, whitening, (28, 28, 3))
+    with pytest.raises(ValueError, match=r"at least patch_size \+ pool - 1 = 8"):
+        patch_features.feature_extractor(encoder, whitening, (7, 7, 1), pool=4)
+    deep, _ = keras_ae.blocks.dense_networks((25,), 4, units=(8,))
+    with pytest.raises(ValueError, match="2 Dense layers"):
+        patch_features.feature_extractor(deep, whitening, (28, 28, 1))
