@@ -12,8 +12,7 @@ def fitted(mnist_digits):
     patches = patch_features.random_patches(mnist_digits, 5, 4000, seed=0)
     whitening = patch_features.PatchWhitening().fit(patches)
     keras.utils.set_random_seed(0)
-    model = keras_ae.Autoencoder.from_spec(
-        (25,), 12, architecture="dense", architecture_options={"units": (), "top_k": 1, "output_activation": None})
+    model = patch_features.patch_autoencoder(whitening.transform(patches), 12, top_k=1, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     model.fit(whitening.transform(patches), epochs=2, batch_size=128, verbose=0)
     return whitening, model.encoder, patches
@@ -39,6 +38,23 @@ def test_whitening_is_zca(fitted):
     assert eigenvalues.max() < 1 < np.linalg.eigvalsh(normalized).max()
 
 
+def test_patch_autoencoder_starts_each_unit_on_a_patch(fitted):
+    whitening, _, patches = fitted
+    whitened = whitening.transform(patches)
+    model = patch_features.patch_autoencoder(whitened, 30, top_k=1, seed=3)
+    atoms = model.encoder.get_layer("code").get_weights()[0].T
+    np.testing.assert_allclose(np.linalg.norm(atoms, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(atoms, model.decoder.get_layer("output").get_weights()[0])
+    # Each unit starts on a distinct patch, which it wins: every unit gets gradient at once.
+    directions = whitened / np.linalg.norm(whitened, axis=1, keepdims=True)
+    cosine = atoms @ directions.T
+    assert np.allclose(cosine.max(axis=1), 1.0, atol=1e-5)
+    starts = whitened[np.argmax(cosine, axis=1)]
+    np.testing.assert_array_equal(np.argmax(model.encode(starts), axis=1), np.arange(30))
+    with pytest.raises(ValueError, match="Received: 1 distinct rows"):
+        patch_features.patch_autoencoder(np.repeat(whitened[:1], 40, axis=0), 30)
+
+
 def test_features_equal_the_patch_by_patch_computation(fitted, mnist_digits):
     whitening, encoder, _ = fitted
     extractor = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=3)
@@ -47,8 +63,10 @@ def test_features_equal_the_patch_by_patch_computation(fitted, mnist_digits):
     kernel, bias = patch_features.code_layer(encoder).get_weights()
     image = mnist_digits[1]
     windows = np.stack([image[r:r + 5, c:c + 5].reshape(-1) for r in range(24) for c in range(24)])
-    projection = whitening.transform(windows) @ kernel + bias
-    active = np.maximum(projection - projection.mean(axis=1, keepdims=True), 0).reshape(24, 24, 12)
+    whitened = whitening.transform(windows)
+    projection = whitened @ kernel + bias
+    distance = np.sqrt(np.maximum((whitened ** 2).sum(axis=1, keepdims=True) - 2 * projection, 0))
+    active = np.maximum(distance.mean(axis=1, keepdims=True) - distance, 0).reshape(24, 24, 12)
     expected = np.concatenate([active[r:r + 8, c:c + 8].mean(axis=(0, 1)) for r in (0, 8, 16) for c in (0, 8, 16)])
     np.testing.assert_allclose(features[1], expected, rtol=1e-4, atol=1e-5)
 
