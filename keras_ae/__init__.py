@@ -9,7 +9,7 @@ if _keras.backend.backend() != "tensorflow":
     )
 
 from keras_ae import blocks, latent, losses, models  # noqa: E402
-from keras_ae import anomaly, timeseries  # noqa: E402
+from keras_ae import anomaly, patch_features, timeseries  # noqa: E402
 from keras_ae.models import (  # noqa: E402
     FAMILIES,
     Autoencoder,

@@ -189,7 +189,10 @@ class TopK(layers.Layer):
     def __init__(self, k, **kwargs):
         super().__init__(**kwargs)
         self.k = check_positive_int(k, "k")
-        self.built = True
+
+    def build(self, input_shape):
+        if input_shape[-1] is not None and input_shape[-1] < self.k:
+            raise ValueError(f"`k` must be at most the code size {input_shape[-1]}. Received: k={self.k}")
 
     def call(self, inputs):
         threshold = ops.top_k(inputs, self.k)[0][..., -1:]
@@ -197,10 +200,6 @@ class TopK(layers.Layer):
         return ops.where(inputs >= threshold, inputs, ops.zeros_like(inputs))
 
     def compute_output_shape(self, input_shape):
-        if input_shape[-1] is not None and input_shape[-1] < self.k:
-            raise ValueError(
-                f"`k` must be at most the code size {input_shape[-1]}. Received: k={self.k}"
-            )
         return input_shape
 
     def get_config(self):

@@ -1,7 +1,9 @@
+import keras
 import numpy as np
 import pytest
 
 from keras_ae import blocks, losses
+from keras_ae.layers import TopK
 
 
 def test_dense_networks_mirror_each_other():
@@ -40,6 +42,11 @@ def test_top_k_code_keeps_the_k_largest_units():
     top = np.argsort(dense, axis=1)[:, -2:]
     np.put_along_axis(expected, top, np.take_along_axis(dense, top, axis=1), axis=1)
     np.testing.assert_allclose(encoder.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_top_k_layer_refuses_a_code_smaller_than_k():
+    with pytest.raises(ValueError, match="code size 3. Received: k=4"):
+        TopK(4)(keras.Input((3,)))
 
 
 @pytest.mark.parametrize("top_k", [0, 6, 2.5])
