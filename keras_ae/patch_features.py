@@ -29,23 +29,13 @@ from keras import layers, ops
 
 from keras_ae.blocks import dense_networks
 from keras_ae.models.base import Autoencoder
-from keras_ae.validation import check_non_negative, check_positive_int, check_shape
-
-
-def _check_images(images, name: str = "images") -> np.ndarray:
-    array = np.asarray(images, dtype="float32")
-    if array.ndim != 4 or not np.all(np.isfinite(array)):
-        raise ValueError(
-            f"`{name}` must be a finite batch of images of shape (n, height, width, channels). "
-            f"Received: {name} with shape {array.shape}"
-        )
-    return array
+from keras_ae.validation import check_batch, check_non_negative, check_positive_int, check_shape
 
 
 def random_patches(images, patch_size: int, count: int, seed: int = 0) -> np.ndarray:
     """`count` square patches cut at random places of random `images`
     (n, height, width, channels), flattened to rows of patch_size**2 * channels."""
-    images = _check_images(images)
+    images = check_batch(images, (None, None, None), "images")
     patch_size = check_positive_int(patch_size, "patch_size")
     count = check_positive_int(count, "count")
     n, height, width, _ = images.shape
@@ -104,10 +94,13 @@ class PatchWhitening:
         self.zca_ = (vectors / np.sqrt(np.maximum(eigenvalues, 0) + self.zca_eps)) @ vectors.T
         return self
 
+    def check_fitted(self, name: str = "This PatchWhitening") -> None:
+        if not hasattr(self, "zca_"):
+            raise ValueError(f"{name} is not fitted yet: call fit(patches) first.")
+
     def transform(self, patches) -> np.ndarray:
         """Whitened rows, float32: the autoencoder's training data."""
-        if not hasattr(self, "zca_"):
-            raise ValueError("This PatchWhitening is not fitted yet: call fit(patches) first.")
+        self.check_fitted()
         patches = np.asarray(patches, dtype="float64")
         if patches.ndim != 2 or patches.shape[1] != len(self.mean_):
             raise ValueError(
@@ -248,8 +241,7 @@ def feature_extractor(encoder: keras.Model, whitening: PatchWhitening, image_sha
         pool: regions per side of the pooling grid.
     """
     height, width, channels = check_shape(image_shape, "image_shape", rank=3)
-    if not hasattr(whitening, "zca_"):
-        raise ValueError("`whitening` is not fitted yet: call fit(patches) first.")
+    whitening.check_fitted("`whitening`")
     kernel, bias = (np.asarray(w, dtype="float64") for w in code_layer(encoder).get_weights())
     size = kernel.shape[0]
     patch_size = int(round((size / channels) ** 0.5))
