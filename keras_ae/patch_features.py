@@ -140,12 +140,52 @@ def patch_autoencoder(whitened_patches, units: int, top_k: int = 1, seed: int = 
     return Autoencoder(encoder, decoder)
 
 
+def grid_mean(maps, pool: int):
+    """The mean of (batch, height, width, channels) `maps` over each region
+    of a `pool` x `pool` grid, regions in row order:
+    (batch, pool * pool * channels). Regions differ by at most a pixel."""
+    rows, cols = (np.linspace(0, side, pool + 1).round().astype(int) for side in maps.shape[1:3])
+    regions = [
+        ops.mean(maps[:, rows[i]:rows[i + 1], cols[j]:cols[j + 1], :], axis=(1, 2))
+        for i in range(pool) for j in range(pool)
+    ]
+    return ops.concatenate(regions, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class GridPooling(layers.Layer):
+    """`grid_mean` as a layer: (batch, height, width, channels) ->
+    (batch, pool * pool * channels)."""
+
+    def __init__(self, pool, **kwargs):
+        super().__init__(**kwargs)
+        self.pool = check_positive_int(pool, "pool")
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or None in input_shape[1:3] or min(input_shape[1:3]) < self.pool:
+            raise ValueError(
+                f"GridPooling(pool={self.pool}) needs maps (batch, height, width, channels) of a fixed size, "
+                f"at least {self.pool} a side. Received: input shape {tuple(input_shape)}"
+            )
+
+    def call(self, inputs):
+        return grid_mean(inputs, self.pool)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.pool * self.pool * input_shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "pool": self.pool}
+
+
 @keras.saving.register_keras_serializable(package="keras_ae")
 class PatchFeatures(layers.Layer):
     """Every patch of an image, contrast-normalised and whitened, encoded by
     `units` linear code units, activated competitively and averaged over a
     `pool` x `pool` grid of regions:
-    (batch, height, width, channels) -> (batch, pool * pool * units).
+    (batch, height, width, channels) -> (batch, pool * pool * units);
+    with `pool=None`, the activation map itself:
+    (batch, height - patch_size + 1, width - patch_size + 1, units).
 
     The activation is Coates et al.'s "triangle" encoding written for a code
     unit: a unit with projection p_k = w_k . x + b_k is read at distance
@@ -157,7 +197,7 @@ class PatchFeatures(layers.Layer):
     Args:
         patch_size: side of the square patches.
         units: number of code units.
-        pool: regions per side of the pooling grid.
+        pool: regions per side of the pooling grid, or None for the map.
         normalization_eps: as in `PatchWhitening`.
     """
 
@@ -165,12 +205,12 @@ class PatchFeatures(layers.Layer):
         super().__init__(**kwargs)
         self.patch_size = check_positive_int(patch_size, "patch_size")
         self.units = check_positive_int(units, "units")
-        self.pool = check_positive_int(pool, "pool")
+        self.pool = None if pool is None else check_positive_int(pool, "pool")
         self.normalization_eps = check_non_negative(normalization_eps, "normalization_eps")
 
     def build(self, input_shape):
         _, height, width, channels = input_shape
-        smallest = self.patch_size + self.pool - 1
+        smallest = self.patch_size + (self.pool or 1) - 1
         if height is None or width is None or min(height, width) < smallest:
             raise ValueError(
                 f"PatchFeatures needs images of a fixed size, at least patch_size + pool - 1 = {smallest} "
@@ -187,8 +227,6 @@ class PatchFeatures(layers.Layer):
         self.bias = fixed("bias", (self.units,))
         # A convolution with this kernel lays each patch out along the channels.
         self.unfold = np.eye(size, dtype="float32").reshape(self.patch_size, self.patch_size, channels, size)
-        side = height - self.patch_size + 1, width - self.patch_size + 1
-        self.edges = [np.linspace(0, s, self.pool + 1).round().astype(int) for s in side]
 
     def call(self, inputs):
         patches = ops.conv(inputs, self.unfold)
@@ -200,14 +238,11 @@ class PatchFeatures(layers.Layer):
         squared_norm = ops.sum(whitened * whitened, axis=-1, keepdims=True)
         distance = ops.sqrt(ops.relu(squared_norm - 2.0 * projection))
         active = ops.relu(ops.mean(distance, axis=-1, keepdims=True) - distance)
-        rows, cols = self.edges
-        regions = [
-            ops.mean(active[:, rows[i]:rows[i + 1], cols[j]:cols[j + 1], :], axis=(1, 2))
-            for i in range(self.pool) for j in range(self.pool)
-        ]
-        return ops.concatenate(regions, axis=-1)
+        return active if self.pool is None else grid_mean(active, self.pool)
 
     def compute_output_shape(self, input_shape):
+        if self.pool is None:
+            return (input_shape[0], input_shape[1] - self.patch_size + 1, input_shape[2] - self.patch_size + 1, self.units)
         return (input_shape[0], self.pool * self.pool * self.units)
 
     def get_config(self):
@@ -238,7 +273,8 @@ def feature_extractor(encoder: keras.Model, whitening: PatchWhitening, image_sha
             layer takes patch_size**2 * channels inputs.
         whitening: the fitted `PatchWhitening` of its training patches.
         image_shape: (height, width, channels) of the images.
-        pool: regions per side of the pooling grid.
+        pool: regions per side of the pooling grid, or None for a model to
+            the activation map (the input of a second layer).
     """
     height, width, channels = check_shape(image_shape, "image_shape", rank=3)
     whitening.check_fitted("`whitening`")
@@ -256,3 +292,62 @@ def feature_extractor(encoder: keras.Model, whitening: PatchWhitening, image_sha
     model = keras.Model(inputs, features(inputs), name="patch_feature_extractor")
     features.set_weights([np.asarray(w, dtype="float32") for w in (whitening.mean_, whitening.zca_, kernel, bias)])
     return model
+
+
+def channel_pca(maps, components: int) -> layers.Dense:
+    """A Dense layer that centres each position's channels of `maps`
+    (n, height, width, channels) and projects them on their first
+    `components` principal directions (fitted on `maps`): a first layer's
+    thousands of channels brought down to what a second layer can whiten."""
+    maps = np.asarray(maps)
+    components = check_positive_int(components, "components")
+    if maps.ndim != 4 or not np.all(np.isfinite(maps)):
+        raise ValueError(f"`maps` must be finite (n, height, width, channels). Received: maps with shape {maps.shape}")
+    vectors = maps.reshape(-1, maps.shape[-1])
+    if components > min(vectors.shape):
+        raise ValueError(
+            f"`components` must be at most min(positions, channels) = {min(vectors.shape)}. "
+            f"Received: components={components}"
+        )
+    # The second moment summed in float64 chunks: a float64 copy of a
+    # first layer's maps would take gigabytes.
+    mean = vectors.mean(axis=0, dtype="float64")
+    moment = sum(chunk.T.astype("float64") @ chunk for chunk in np.array_split(vectors, -(-len(vectors) // 65536)))
+    _, vectors_by_variance = np.linalg.eigh(moment / len(vectors) - np.outer(mean, mean))
+    projection = vectors_by_variance[:, ::-1][:, :components]
+    dense = layers.Dense(components, name="channel_pca", trainable=False)
+    dense.build((None, maps.shape[-1]))
+    dense.set_weights([projection.astype("float32"), (-mean @ projection).astype("float32")])
+    return dense
+
+
+def two_layer_extractor(first: keras.Model, reduction: keras.Model, second: keras.Model, pool: int) -> keras.Model:
+    """Images -> [the `first` map averaged on a `pool` grid, the `second`
+    layer's pooled features of `reduction(first map)`], concatenated: the
+    second layer sees combinations of first-layer units over a wider window
+    (Coates & Ng 2011, "Selecting receptive fields in deep networks"), and
+    the first layer's own features stay beside them.
+
+    Args:
+        first: `feature_extractor(..., pool=None)`, images -> activation map.
+        reduction: that map -> the smaller map `second` was trained on (for
+            instance average pooling, then `channel_pca`).
+        second: `feature_extractor` of the second layer, pooled.
+        pool: regions per side of the grid for the first layer's features.
+    """
+    if len(first.output.shape) != 4:
+        raise ValueError(
+            "`first` must output an activation map (feature_extractor(..., pool=None)). "
+            f"Received: output shape {tuple(first.output.shape)}"
+        )
+    def named(part, name, input_shape):
+        # The parts of one model need distinct names, and two extractors
+        # share a default one: each part is wrapped under its role.
+        inputs = keras.Input(input_shape)
+        return keras.Model(inputs, part(inputs), name=name)
+
+    inputs = keras.Input(first.input.shape[1:], name="x")
+    maps = named(first, "first_layer", first.input.shape[1:])(inputs)
+    reduced = named(reduction, "reduction", maps.shape[1:])(maps)
+    features = [GridPooling(pool, name="first_grid")(maps), named(second, "second_layer", reduced.shape[1:])(reduced)]
+    return keras.Model(inputs, layers.Concatenate(name="features")(features), name="two_layer_patch_extractor")

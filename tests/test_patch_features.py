@@ -98,3 +98,54 @@ def test_bad_arguments(fitted, mnist_digits):
     deep, _ = keras_ae.blocks.dense_networks((25,), 4, units=(8,))
     with pytest.raises(ValueError, match="2 Dense layers"):
         patch_features.feature_extractor(deep, whitening, (28, 28, 1))
+
+
+def test_map_and_grid_pooling_give_the_pooled_features(fitted, mnist_digits):
+    whitening, encoder, _ = fitted
+    first = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=None)
+    maps = first.predict(mnist_digits[:3], verbose=0)
+    assert maps.shape == (3, 24, 24, 12)
+    pooled = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=3).predict(mnist_digits[:3], verbose=0)
+    np.testing.assert_allclose(patch_features.GridPooling(3)(maps), pooled, rtol=1e-5, atol=1e-6)
+
+
+def test_channel_pca_projects_on_the_leading_components(fitted, mnist_digits):
+    whitening, encoder, _ = fitted
+    maps = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=None).predict(mnist_digits[:20], verbose=0)
+    dense = patch_features.channel_pca(maps, 4)
+    vectors = maps.reshape(-1, 12).astype("float64")
+    projected = np.asarray(dense(vectors.astype("float32")))
+    np.testing.assert_allclose(projected.mean(axis=0), 0, atol=1e-4)
+    # The components' variances are the covariance's four largest eigenvalues, in order.
+    eigenvalues = np.sort(np.linalg.eigvalsh(np.cov(vectors, rowvar=False)))[::-1][:4]
+    np.testing.assert_allclose(projected.var(axis=0), eigenvalues, rtol=1e-3)
+    with pytest.raises(ValueError, match="Received: components=13"):
+        patch_features.channel_pca(maps, 13)
+
+
+def test_two_layer_extractor(fitted, mnist_digits, tmp_path):
+    whitening, encoder, _ = fitted
+    first = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=None)
+    downsample = keras.layers.AveragePooling2D(2)
+    pooled = keras.Sequential([first, downsample]).predict(mnist_digits[:200], verbose=0)
+    pca = patch_features.channel_pca(pooled, 6)
+    reduced = np.asarray(pca(pooled))
+    assert reduced.shape == (200, 12, 12, 6)
+    patches = patch_features.random_patches(reduced, 3, 3000, seed=0)
+    second_whitening = patch_features.PatchWhitening().fit(patches)
+    second = patch_features.patch_autoencoder(second_whitening.transform(patches), 10, seed=0)
+    top = patch_features.feature_extractor(second.encoder, second_whitening, (12, 12, 6), pool=2)
+    reduction = keras.Sequential([keras.Input((24, 24, 12)), downsample, pca])
+    extractor = patch_features.two_layer_extractor(first, reduction, top, pool=3)
+    features = extractor.predict(mnist_digits[:4], verbose=0)
+    assert features.shape == (4, 9 * 12 + 4 * 10)
+    first_pooled = patch_features.feature_extractor(encoder, whitening, (28, 28, 1), pool=3)
+    np.testing.assert_allclose(features[:, :108], first_pooled.predict(mnist_digits[:4], verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(features[:, 108:], top.predict(reduced[:4], verbose=0), rtol=1e-4, atol=1e-5)
+    extractor.save(tmp_path / "two.keras")
+    loaded = keras.saving.load_model(tmp_path / "two.keras")
+    np.testing.assert_allclose(loaded.predict(mnist_digits[:4], verbose=0), features, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"must output an activation map"):
+        patch_features.two_layer_extractor(first_pooled, reduction, top, pool=3)
+    with pytest.raises(ValueError, match=r"GridPooling\(pool=5\)"):
+        patch_features.GridPooling(5)(np.zeros((1, 4, 4, 2), "float32"))
