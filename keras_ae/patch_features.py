@@ -1,11 +1,12 @@
-"""Single-layer feature learning on image patches (Coates, Lee & Ng 2011):
-an autoencoder trained on contrast-normalised, ZCA-whitened patches, its code
-layer then run as a convolution over whole images and pooled on a grid.
+"""Feature learning on image patches (Coates, Lee & Ng 2011): an
+autoencoder trained on contrast-normalised, ZCA-whitened patches, its code
+layer then run as a convolution over whole images and pooled on a grid; and
+a second such layer over the first one's map (Coates & Ng 2011).
 
 A wide, local, pooled code (thousands of units) suits a linear probe on few
 labels (benchmarks/fashion_probe.py); there the whitening, the activation and
-the pooling do most of the work, and units left on random patches come close
-to trained ones. The steps:
+the pooling do much of the work, and units left on random patches come
+close to trained ones. One layer:
 
 ```python
 patches = patch_features.random_patches(x_train, patch_size=7, count=200_000, seed=0)
@@ -16,6 +17,20 @@ model.compile(optimizer="adam")
 model.fit(whitened, epochs=3, batch_size=256)
 extractor = patch_features.feature_extractor(model.encoder, whitening, (28, 28, 1), pool=3)
 features = extractor.predict(x_test)  # (n, 3 * 3 * 1600)
+```
+
+A second layer learns the same way on the first one's map, made smaller:
+
+```python
+first = patch_features.feature_extractor(model.encoder, whitening, (28, 28, 1), pool=None)
+downsample = keras.layers.AveragePooling2D(2)
+pooled = keras.Sequential([first, downsample]).predict(x_train[:4000])  # (4000, 11, 11, 1600)
+pca = patch_features.channel_pca(pooled, components=128)
+reduced = pca(pooled).numpy()
+# ... random_patches(reduced, 3, ...), PatchWhitening, patch_autoencoder as above,
+# then second = feature_extractor(model2.encoder, whitening2, (11, 11, 128), pool=2)
+reduction = keras.Sequential([keras.Input((22, 22, 1600)), downsample, pca])
+extractor = patch_features.two_layer_extractor(first, reduction, second, pool=3)
 ```
 """
 
