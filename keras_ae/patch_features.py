@@ -227,8 +227,9 @@ class PatchFeatures(layers.Layer):
         _, height, width, channels = input_shape
         smallest = self.patch_size + (self.pool or 1) - 1
         if height is None or width is None or min(height, width) < smallest:
+            needed = "patch_size" if self.pool is None else "patch_size + pool - 1"
             raise ValueError(
-                f"PatchFeatures needs images of a fixed size, at least patch_size + pool - 1 = {smallest} "
+                f"PatchFeatures needs images of a fixed size, at least {needed} = {smallest} "
                 f"pixels a side. Received: input shape {tuple(input_shape)}"
             )
         size = self.patch_size * self.patch_size * channels

@@ -95,6 +95,8 @@ def test_bad_arguments(fitted, mnist_digits):
         patch_features.feature_extractor(encoder, whitening, (28, 28, 3))
     with pytest.raises(ValueError, match=r"at least patch_size \+ pool - 1 = 8"):
         patch_features.feature_extractor(encoder, whitening, (7, 7, 1), pool=4)
+    with pytest.raises(ValueError, match=r"at least patch_size = 5 pixels"):
+        patch_features.feature_extractor(encoder, whitening, (4, 9, 1), pool=None)
     deep, _ = keras_ae.blocks.dense_networks((25,), 4, units=(8,))
     with pytest.raises(ValueError, match="2 Dense layers"):
         patch_features.feature_extractor(deep, whitening, (28, 28, 1))
