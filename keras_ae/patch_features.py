@@ -135,10 +135,8 @@ def patch_autoencoder(whitened_patches, units: int, top_k: int = 1, seed: int = 
     this start).
     Started on a patch, a unit wins near it, as k-means starts from data.
     """
-    patches = np.asarray(whitened_patches, dtype="float32")
+    patches = check_batch(whitened_patches, (None,), "whitened_patches")
     units = check_positive_int(units, "units")
-    if patches.ndim != 2 or not np.all(np.isfinite(patches)):
-        raise ValueError(f"`whitened_patches` must be finite rows (n, d). Received: whitened_patches with shape {patches.shape}")
     encoder, decoder = dense_networks(patches.shape[1:], units, units=(), top_k=top_k, output_activation=None)
     # Distinct rows: flat backgrounds all whiten to one vector, and units
     # started on one point would leave all but one of them dead.
@@ -315,10 +313,8 @@ def channel_pca(maps, components: int) -> layers.Dense:
     (n, height, width, channels) and projects them on their first
     `components` principal directions (fitted on `maps`): a first layer's
     thousands of channels brought down to what a second layer can whiten."""
-    maps = np.asarray(maps)
+    maps = check_batch(maps, (None, None, None), "maps")
     components = check_positive_int(components, "components")
-    if maps.ndim != 4 or not np.all(np.isfinite(maps)):
-        raise ValueError(f"`maps` must be finite (n, height, width, channels). Received: maps with shape {maps.shape}")
     vectors = maps.reshape(-1, maps.shape[-1])
     if components > min(vectors.shape):
         raise ValueError(
@@ -356,6 +352,7 @@ def two_layer_extractor(first: keras.Model, reduction: keras.Model, second: kera
             "`first` must output an activation map (feature_extractor(..., pool=None)). "
             f"Received: output shape {tuple(first.output.shape)}"
         )
+
     def named(part, name, input_shape):
         # The parts of one model need distinct names, and two extractors
         # share a default one: each part is wrapped under its role.

@@ -123,6 +123,8 @@ def test_channel_pca_projects_on_the_leading_components(fitted, mnist_digits):
     np.testing.assert_allclose(projected.var(axis=0), eigenvalues, rtol=1e-3)
     with pytest.raises(ValueError, match="Received: components=13"):
         patch_features.channel_pca(maps, 13)
+    with pytest.raises(ValueError, match=r"Received: maps with shape \(20, 24, 24\)"):
+        patch_features.channel_pca(maps[..., 0], 2)
 
 
 def test_two_layer_extractor(fitted, mnist_digits, tmp_path):
