@@ -90,10 +90,7 @@ class BetaTCVAE(VAE):
                 "`dataset_size` (the number of training examples) to train or evaluate it. "
                 "Received: dataset_size=None"
             )
-        if training and self.binarize:
-            x = target = self.sampler.bernoulli(x)
-        mean, log_var = self.encoder(x, training=training)
-        z = self.sampler([mean, log_var])
+        target, mean, log_var, z = self.posterior_sample(x, target, training=training)
         reconstruction = self.decoder(z, training=training)
         nll = self.negative_log_likelihood(target, reconstruction)
         parts = ae_losses.kl_decomposition(z, mean, log_var, self.dataset_size, self.estimator)

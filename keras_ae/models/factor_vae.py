@@ -90,10 +90,7 @@ class FactorVAE(VAE):
         return ops.cast(ops.reshape(self.discriminator(flat, training=training), (-1,)), "float32")
 
     def compute_terms(self, x, target, sample_weight=None, training=False):
-        if training and self.binarize:
-            x = target = self.sampler.bernoulli(x)
-        mean, log_var = self.encoder(x, training=training)
-        z = self.sampler([mean, log_var])
+        target, mean, log_var, z = self.posterior_sample(x, target, training=training)
         # The halves: the larger is the first, which the VAE trains on.
         half = (ops.shape(x)[0] + 1) // 2
         reconstruction = self.decoder(z[:half], training=training)

@@ -163,12 +163,19 @@ class VAE(Autoencoder):
     def run_network(network, first, conditions, training=False):
         return network([first, *conditions] if conditions else first, training=training)
 
-    def compute_terms(self, inputs, target, sample_weight=None, training=False):
-        x, conditions = self.split_inputs(inputs)
+    def posterior_sample(self, x, target, conditions=(), training=False):
+        """`(target, mean, log_var, z)`: the encoder's Gaussian for `x`, one
+        code drawn from it, and the target to reconstruct. The first step of
+        every variational objective here; while training with `binarize`,
+        `x` and the target become one Bernoulli draw of `x`."""
         if training and self.binarize:
             x = target = self.sampler.bernoulli(x)
         mean, log_var = self.run_network(self.encoder, x, conditions, training)
-        z = self.sampler([mean, log_var])
+        return target, mean, log_var, self.sampler([mean, log_var])
+
+    def compute_terms(self, inputs, target, sample_weight=None, training=False):
+        x, conditions = self.split_inputs(inputs)
+        target, mean, log_var, z = self.posterior_sample(x, target, conditions, training)
         reconstruction = self.run_network(self.decoder, z, conditions, training)
         nll = self.negative_log_likelihood(target, reconstruction)
         kl = ae_losses.batch_mean(ae_losses.gaussian_kl(mean, log_var), sample_weight)

@@ -81,6 +81,20 @@ class TestVAE(FamilyTest):
         bits = model.sampler.bernoulli(np.full((200, 50), 0.3, "float32")).numpy()
         assert set(np.unique(bits)) == {0.0, 1.0} and abs(bits.mean() - 0.3) < 0.02
 
+    def test_posterior_sample_binarizes_only_while_training(self):
+        # The one step every variational objective starts from (VAE,
+        # beta-TCVAE, FactorVAE): while training with `binarize`, the encoder
+        # and the target both see the same Bernoulli draw of x.
+        model = keras_ae.VAE.from_spec((6,), 2, architecture="dense", binarize=True, seed=0)
+        x = np.full((64, 6), 0.3, "float32")
+        target, mean, log_var, z = (np.asarray(v) for v in model.posterior_sample(x, x, training=True))
+        assert set(np.unique(target)) == {0.0, 1.0}
+        np.testing.assert_allclose(mean, np.asarray(model.encoder(target)[0]), rtol=1e-5, atol=1e-6)
+        assert z.shape == mean.shape == log_var.shape == (64, 2) and not np.allclose(z, mean)
+        target, mean, _, _ = (np.asarray(v) for v in model.posterior_sample(x, x, training=False))
+        np.testing.assert_array_equal(target, x)
+        np.testing.assert_allclose(mean, np.asarray(model.encoder(x)[0]), rtol=1e-5, atol=1e-6)
+
     @pytest.mark.parametrize(
         "kwargs, name",
         [({"beta": -1.0}, "beta"), ({"likelihood": "poisson"}, "likelihood"), ({"sigma": 0.0}, "sigma"),
