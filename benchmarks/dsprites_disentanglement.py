@@ -34,8 +34,12 @@ the encoder's mean, with the same evaluation draws for every model;
 `--metric-samples` shrinks all but MIG's (which costs only the encoding of
 its 10,000 sprites).
 
-On 2 CPU cores a step takes about 0.15 s (FactorVAE's at batch 128 about
-0.2 s), so the published budget is out of reach there. The CPU budget,
+On 2 CPU cores a step took about 0.15 s when the CPU table below was
+made (FactorVAE's at batch 128 about 0.2 s). On the 2-core AMD EPYC of a
+later session it took 0.82 s with TensorFlow's default there (oneDNN off)
+and 0.23 s (beta-TCVAE 0.25 s) with oneDNN on, which this script now asks
+for (`python benchmarks/dsprites_step_time.py`, see its docstring). Either
+way the published budget is out of reach on a CPU. The CPU budget,
 2,000 steps at Adam 1e-3 with 1,000-point metrics, ran the 12 models in
 80 minutes; its table is a short-training one, not the study's:
 
@@ -78,6 +82,11 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow leaves its oneDNN kernels off on some x86 CPUs (an AMD EPYC
+# here), and then the decoder's transposed-convolution gradients take most
+# of a CPU step: 0.82 s against 0.23 s with them on (dsprites_step_time.py).
+# Set before TensorFlow is imported; an explicit TF_ENABLE_ONEDNN_OPTS wins.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
