@@ -21,8 +21,33 @@ def _draw_seed(seed):
     return int(np.random.randint(0, 2**31 - 1)) if seed is None else int(seed)
 
 
+class ReplicaSeedGenerator(keras.random.SeedGenerator):
+    """A `SeedGenerator` whose draws differ on every replica of a
+    distributed step, and repeat exactly from the same state.
+
+    Under `tf.distribute` a generator's state is mirrored: every replica
+    holds the same state and advances it the same way, so a plain
+    `SeedGenerator` gives every replica the same numbers, and an N-replica
+    batch carries the noise of one replica's batch N times. Here each seed
+    the state gives out is folded with the replica's global id (worker
+    index x local replicas + local replica:
+    `MultiWorkerMirroredStrategy` numbers replicas across workers). The
+    state itself still advances once per draw everywhere, so the saved
+    state resumes every replica's stream. With one replica the state's own
+    seed is used, so a single-device run draws what it always drew.
+    """
+
+    def next(self, ordered=True):
+        seed = super().next(ordered=ordered)
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return seed
+        replica = tf.cast(context.replica_id_in_sync_group, seed.dtype)
+        return tf.random.experimental.stateless_fold_in(seed, replica)
+
+
 class _SeededLayer(layers.Layer):
-    """A layer drawing from its own `SeedGenerator`, whose state is saved.
+    """A layer drawing from its own `ReplicaSeedGenerator`, whose state is saved.
 
     Keras does not save seed-generator state; saving it makes a resumed run
     draw the numbers the uninterrupted run would have drawn.
@@ -31,7 +56,7 @@ class _SeededLayer(layers.Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = _draw_seed(seed)
-        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.seed_generator = ReplicaSeedGenerator(self.seed, name="seed_generator")
         # No weights to create; the seed state exists already.
         self.built = True
 

@@ -14,10 +14,18 @@ process's devices and its multi-worker cluster are fixed at start-up).
         global batch 32); writes the final weights. `--kill-at` ends the
         process abruptly when that epoch begins, as a crash would.
 
-Random draws inside a step (the VAE's eps, the GAN's codes) are replaced by
-a fixed function of each example, so that splitting a batch across
-replicas cannot change them: what is compared is the arithmetic of the
-distributed step, not the random streams.
+    python tests/distribute_runner.py draws FAMILY[,FAMILY...] OUT.npz [--worker I --ports P0,P1]
+        each stochastic family's draws (eps, binarization, corruption,
+        codes, permutations) inside `strategy.run` on two logical CPUs, or
+        on one replica per worker: two steps, then the same seed again, then
+        a model restored from a save between the steps; the same input on
+        every replica, so only the random streams can differ.
+
+In `parity` and `train`, random draws inside a step (the VAE's eps, the
+GAN's codes) are replaced by a fixed function of each example, so that
+splitting a batch across replicas cannot change them: what is compared is
+the arithmetic of the distributed step, not the random streams (each
+replica draws its own stream, which `draws` checks).
 """
 
 import argparse
@@ -29,7 +37,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 parser = argparse.ArgumentParser()
-parser.add_argument("mode", choices=("parity", "train", "upstream"))
+parser.add_argument("mode", choices=("parity", "train", "upstream", "draws"))
 parser.add_argument("family")
 parser.add_argument("out")
 parser.add_argument("--strategy", default="one_device")
@@ -45,7 +53,7 @@ if args.worker is not None:
 
 import tensorflow as tf  # noqa: E402
 
-if args.mode == "parity":
+if args.mode == "parity" or (args.mode == "draws" and args.worker is None):
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -71,8 +79,9 @@ def _fixed_codes(self, x):
     return ops.sin(ops.matmul(flat, _PROJECTION[:, : self.latent_shape[0]]))
 
 
-ae_layers.GaussianSampler.call = _fixed_eps
-keras_ae.GAN.prior_noise = _fixed_codes
+if args.mode in ("parity", "train"):
+    ae_layers.GaussianSampler.call = _fixed_eps
+    keras_ae.GAN.prior_noise = _fixed_codes
 
 
 class NaiveAutoencoder(keras.Model):
@@ -190,4 +199,87 @@ def upstream():
         json.dump(outcome, f)
 
 
-{"parity": parity, "train": train, "upstream": upstream}[args.mode]()
+# === Draws ===
+
+# Each stochastic family: a small model, and the draws one training step
+# makes from its seed generators, for a batch `x` with labels `y`.
+_VAE_OPTIONS = {"architecture": "dense", "architecture_options": {"units": (16,)}, "binarize": True, "seed": 1}
+
+
+def _posterior(model, x, y, conditions=()):
+    target, _, _, z = model.posterior_sample(x, x, conditions, training=True)
+    return {"binarized": target, "z": z}
+
+
+DRAWS = {
+    "vae": (lambda: keras_ae.VAE.from_spec((28, 28, 1), 4, **_VAE_OPTIONS), _posterior),
+    "beta_vae": (lambda: keras_ae.BetaVAE.from_spec((28, 28, 1), 4, **_VAE_OPTIONS), _posterior),
+    "beta_tcvae": (lambda: keras_ae.BetaTCVAE.from_spec((28, 28, 1), 4, dataset_size=100, **_VAE_OPTIONS), _posterior),
+    "factor_vae": (
+        lambda: keras_ae.FactorVAE.from_spec((28, 28, 1), 4, discriminator_units=(8,), **_VAE_OPTIONS),
+        # The permutation of a fixed batch of codes, so that it shows alone.
+        lambda m, x, y: {**_posterior(m, x, y), "permuted": m.permute_dims(tf.reshape(tf.range(16.0), (4, 4)))},
+    ),
+    "cvae": (
+        lambda: keras_ae.ConditionalVAE.from_spec((28, 28, 1), 4, num_classes=10, **_VAE_OPTIONS),
+        lambda m, x, y: _posterior(m, x, y, (ops.one_hot(y, 10),)),
+    ),
+    "denoising": (
+        lambda: keras_ae.DenoisingAutoencoder.from_spec((28, 28, 1), 4, architecture="dense", noise="salt_and_pepper",
+                                                        noise_level=0.3, architecture_options={"units": (16,)}, seed=1),
+        lambda m, x, y: {"corrupted": m.corrupt(x, training=True)},
+    ),
+    "image_to_image": (
+        lambda: keras_ae.ImageToImage((28, 28, 1), filters=(4,), noise_level=(0.0, 0.3), seed=1),
+        lambda m, x, y: {"corrupted": m.corrupt(x, training=True)},
+    ),
+    "gan": (lambda: keras_ae.GAN.from_spec((28, 28, 1), 4, filters=(4, 8), seed=1),
+            lambda m, x, y: {"codes": m.prior_noise(x)}),
+    "cgan": (lambda: keras_ae.ConditionalGAN.from_spec((28, 28, 1), 4, filters=(4, 8), seed=1),
+             lambda m, x, y: {"codes": m.prior_noise(x)}),
+}
+
+
+def draws():
+    if args.worker is None:
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    else:
+        from keras_ae import distribute
+
+        strategy = distribute.get_strategy("multi_worker")
+    arrays = keras_ae.datasets.load_arrays("mnist_sample")
+    x, y = arrays.x_train[:4].astype("float32") / 255.0, arrays.y_train[:4].astype("int32")
+    results = {}
+    for family in args.family.split(","):
+        build, draw = DRAWS[family]
+
+        def model(weights=None):
+            keras.utils.set_random_seed(0)  # the same networks every time, on every worker
+            with strategy.scope():
+                made = build()
+                if weights:
+                    made.load_weights(weights)
+            return made
+
+        def run(made):
+            @tf.function(autograph=False)
+            def step():
+                return strategy.run(draw, (made, tf.constant(x), tf.constant(y)))
+
+            return {k: np.stack([np.asarray(v) for v in strategy.experimental_local_results(t)])
+                    for k, t in step().items()}
+
+        first = model()
+        saved = os.path.join(os.path.dirname(os.path.abspath(args.out)), f"{family}-{args.worker}.weights.h5")
+        runs = {"step1": run(first)}
+        first.save_weights(saved)  # between the steps: the state a resumed run starts from
+        runs["step2"] = run(first)
+        runs["again"] = run(model())  # a fresh model of the same seed
+        runs["resumed"] = run(model(saved))
+        for name, drawn in runs.items():
+            for key, value in drawn.items():
+                results[f"{family}/{name}/{key}"] = value
+    np.savez(args.out, **results)
+
+
+{"parity": parity, "train": train, "upstream": upstream, "draws": draws}[args.mode]()

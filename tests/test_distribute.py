@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pytest
 
+import keras_ae
 from keras_ae import anomaly, cli, distribute, multi_worker, timeseries, training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +130,56 @@ def test_killed_multi_worker_run_resumes_from_the_chiefs_backup(single, tmp_path
     run_group(workers("train", "conv", outs, "--backup", str(backup)))
     assert_same(weights(outs[0]), weights(outs[1]), atol=0)
     assert_same(weights(outs[0]), weights(single / "conv.npz"))
+
+
+# Every family that draws at random during a training step (the VAEs'
+# eps and binarization, FactorVAE's permutations, the corruption of the
+# denoising and image-to-image models, the GANs' codes).
+STOCHASTIC = ("vae", "beta_vae", "beta_tcvae", "factor_vae", "cvae", "denoising", "image_to_image", "gan", "cgan")
+
+
+@pytest.fixture(scope="module")
+def draws(tmp_path_factory):
+    """Each stochastic family's draws inside `strategy.run`: on two logical
+    CPUs in one process, and on two workers of one replica each, side by side."""
+    folder = tmp_path_factory.mktemp("draws")
+    outs = [folder / "w0.npz", folder / "w1.npz"]
+    run_group([["draws", ",".join(STOCHASTIC), str(folder / "mirrored.npz")]] + workers("draws", ",".join(STOCHASTIC), outs))
+    return {"mirrored": np.load(folder / "mirrored.npz"),
+            # Worker i holds global replica i: stack them as the replicas.
+            "workers": {k: np.concatenate([np.load(o)[k] for o in outs]) for k in np.load(outs[0]).files}}
+
+
+def test_every_stochastic_family_is_checked_for_its_draws():
+    from keras_ae.layers import _SeededLayer
+
+    drawing = set()
+    for name, cls in keras_ae.FAMILIES.items():
+        model = (cls.from_spec((28, 28, 1), 4, filters=(4, 8)) if name in ("gan", "cgan") else
+                 cls((28, 28, 1), filters=(4,)) if name == "image_to_image" else
+                 cls.from_spec((12, 3), 4) if name in ("recurrent", "conv1d") else
+                 cls.from_spec((28, 28, 1), 4, **({"dataset_size": 10} if name == "beta_tcvae" else {})))
+        if any(isinstance(layer, _SeededLayer) for layer in model._flatten_layers()):
+            drawing.add(name)
+    assert drawing == set(STOCHASTIC)
+
+
+@pytest.mark.parametrize("where", ["mirrored", "workers"])
+def test_every_replica_draws_its_own_noise_and_repeats_it_on_resume(draws, where):
+    """The same input on both replicas (two logical CPUs, or two workers on
+    127.0.0.1): the draws differ between replicas, differ from one step to
+    the next, repeat exactly for a fresh model of the same seed, and repeat
+    exactly for a model restored from a save made between the steps."""
+    drawn = draws[where]
+    keys = sorted({(k.split("/")[0], k.split("/")[2]) for k in drawn if "/step1/" in k})
+    assert {family for family, _ in keys} == set(STOCHASTIC)
+    for family, key in keys:
+        step1, step2 = drawn[f"{family}/step1/{key}"], drawn[f"{family}/step2/{key}"]
+        assert step1.shape[0] == 2, (family, key)  # one draw per replica
+        assert not np.array_equal(step1[0], step1[1]), (where, family, key)
+        assert not np.array_equal(step1, step2), (where, family, key)
+        np.testing.assert_array_equal(drawn[f"{family}/again/{key}"], step1, err_msg=f"{family}/{key}")
+        np.testing.assert_array_equal(drawn[f"{family}/resumed/{key}"], step2, err_msg=f"{family}/{key}")
 
 
 def test_one_seed_gives_identical_weights(single):
