@@ -64,6 +64,18 @@ def versions() -> dict[str, str]:
     return {"keras_ae": keras_ae.__version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
+def onednn_enabled() -> bool | None:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process, as
+    TF_ENABLE_ONEDNN_OPTS and the CPU decided when it loaded (they change
+    the round-off, and the speed several-fold on some CPUs); None if this
+    TensorFlow cannot say."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
 def train(
     family: str,
     dataset: str = "mnist_sample",
@@ -208,6 +220,7 @@ def train(
         "replicas": strategy.num_replicas_in_sync,
         "precision": precision,
         "jit_compile": jit_compile,
+        "onednn": onednn_enabled(),
     }
     if not distribute.is_chief(strategy):
         # Only the chief evaluates and writes; a worker's share ends here.

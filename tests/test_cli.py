@@ -201,16 +201,31 @@ def test_the_package_loads_its_api_on_first_use():
 import os, sys
 import keras_ae
 assert not {'tensorflow', 'keras'} & set(sys.modules), 'loaded on import'
+assert os.environ['TF_ENABLE_ONEDNN_OPTS'] == '1'  # set before TensorFlow loads
 from keras_ae import ConvAutoencoder, from_preset, training
 import keras_ae.models
 assert keras_ae.FAMILIES is keras_ae.models.FAMILIES and keras_ae.ConvAutoencoder is ConvAutoencoder
 assert keras_ae.blocks.__name__ == 'keras_ae.blocks' and callable(keras_ae.list_presets)
 assert {'VAE', 'FAMILIES', 'from_preset', 'models'} <= set(dir(keras_ae))
-print(len(keras_ae.FAMILIES), keras_ae.__version__)
+print(len(keras_ae.FAMILIES), training.onednn_enabled(), keras_ae.__version__)
 """
-    result = _python(code)
+    result = _python(code, drop=("TF_ENABLE_ONEDNN_OPTS",))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(len(keras_ae.FAMILIES)), keras_ae.__version__]
+    assert result.stdout.split() == [str(len(keras_ae.FAMILIES)), "True", keras_ae.__version__]
+
+
+@pytest.mark.parametrize(
+    "before, user, expected",
+    [("", None, "1"), ("", "0", "0"),
+     # TensorFlow already loaded has read the variable: setting it would only mislead.
+     ("import sys, types; sys.modules['tensorflow'] = types.ModuleType('tensorflow'); ", None, "None")],
+)
+def test_onednn_is_turned_on_unless_the_user_or_tensorflow_chose(before, user, expected):
+    env = {} if user is None else {"TF_ENABLE_ONEDNN_OPTS": user}
+    result = _python(f"{before}import os, keras_ae; print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))",
+                     drop=("TF_ENABLE_ONEDNN_OPTS",), **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_importing_keras_first_registers_the_families_at_once():
@@ -358,7 +373,8 @@ def test_training_commands_show_a_bar_on_a_terminal_and_a_line_per_epoch_elsewhe
 
 def test_a_run_from_the_console_prints_no_tensorflow_logs(tmp_path):
     # TensorFlow's start-up lines, its cuInit error without a GPU and the
-    # data pipeline's NodeDef errors all stay out.
+    # data pipeline's NodeDef errors all stay out; oneDNN's state is recorded
+    # (off here: conftest's TF_ENABLE_ONEDNN_OPTS=0, a user's setting, wins).
     out = tmp_path / "run"
     environ = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     environ["PYTHONPATH"] = str(REPO)
@@ -372,3 +388,5 @@ def test_a_run_from_the_console_prints_no_tensorflow_logs(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and len(lines) == 5  # one line per epoch
     assert lines[-1].startswith("dense on mnist_sample: test SSE/image")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["onednn"] is (os.environ.get("TF_ENABLE_ONEDNN_OPTS") != "0")
