@@ -1,35 +1,89 @@
-"""keras-ae: the autoencoder model zoo for Keras 3 and TensorFlow."""
+"""keras-ae: the autoencoder model zoo for Keras 3 and TensorFlow.
 
-import keras as _keras
+The public names (`keras_ae.ConvAutoencoder`, `keras_ae.FAMILIES`,
+`from keras_ae import VAE`, ...) load on first use, not on import: the
+`keras-ae` command lives in this package and must answer a mistyped argument
+before TensorFlow's seconds of start-up. The first use loads what
+`import keras_ae` always loaded (every family, registered with Keras) after
+checking that Keras runs on TensorFlow. When Keras is already imported, there
+is nothing to save and the package loads at once, so `import keras, keras_ae`
+registers the families as it always did.
+"""
 
-if _keras.backend.backend() != "tensorflow":
-    raise ImportError(
-        "keras_ae runs on the TensorFlow backend. Set KERAS_BACKEND=tensorflow. "
-        f"Received: backend={_keras.backend.backend()!r}"
-    )
-
-from keras_ae import blocks, latent, losses, models  # noqa: E402
-from keras_ae import anomaly, patch_features, timeseries  # noqa: E402
-from keras_ae.models import (  # noqa: E402
-    FAMILIES,
-    Autoencoder,
-    ContractiveAutoencoder,
-    ConvAutoencoder,
-    Conv1DAutoencoder,
-    RecurrentAutoencoder,
-    DenoisingAutoencoder,
-    DenseAutoencoder,
-    SparseAutoencoder,
-    VAE,
-    BetaVAE,
-    BetaTCVAE,
-    FactorVAE,
-    ConditionalGAN,
-    ConditionalVAE,
-    GAN,
-    ImageToImage,
-    get_family,
-)
-from keras_ae.zoo import from_preset, list_presets  # noqa: E402
+import importlib
+import os
+import pkgutil
+import sys
 
 __version__ = "0.1.0"
+
+# TensorFlow's oneDNN CPU kernels, on for every run that imports keras_ae
+# before TensorFlow: TensorFlow turns them on by itself only on some CPUs
+# (AVX-512 with VNNI), and leaves them off on others (AVX2-only AMD CPUs)
+# where a convolutional autoencoder then trains about 3.7x slower. TensorFlow
+# reads the variable when it is imported, so a later setting would do
+# nothing; a user's own TF_ENABLE_ONEDNN_OPTS always wins.
+if "tensorflow" not in sys.modules:
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+# Submodule -> the names this package re-exports from it, loaded together on
+# first use as `import keras_ae` used to load them.
+_EXPORTS = {
+    "keras_ae.models": (
+        "FAMILIES", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "Conv1DAutoencoder",
+        "RecurrentAutoencoder", "DenoisingAutoencoder", "DenseAutoencoder", "SparseAutoencoder", "VAE",
+        "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage",
+        "get_family",
+    ),
+    "keras_ae.zoo": ("from_preset", "list_presets"),
+}
+_SUBMODULES = ("blocks", "latent", "losses", "models", "anomaly", "patch_features", "timeseries")
+# Submodules that import neither Keras nor TensorFlow (the command line's).
+_LIGHT = frozenset({"catalog", "cli", "outputs", "validation"})
+
+__all__ = [*_SUBMODULES, *(name for names in _EXPORTS.values() for name in names)]
+
+_loading = False
+
+
+def _load() -> None:
+    """Imports the public API into this module's namespace (once)."""
+    global _loading
+    if _loading or "FAMILIES" in globals():  # loaded, or a submodule being loaded asks
+        return
+    _loading = True
+    try:
+        _load_api()
+    finally:
+        _loading = False
+
+
+def _load_api() -> None:
+    import keras_ae._backend  # noqa: F401  (the backend check)
+
+    for name in _SUBMODULES:
+        importlib.import_module(f"keras_ae.{name}")  # sets keras_ae.<name>
+    for module_name, names in _EXPORTS.items():
+        module = importlib.import_module(module_name)
+        globals().update({name: getattr(module, name) for name in names})
+
+
+def __getattr__(name: str):
+    # Called only for names not yet in the namespace (PEP 562).
+    if name in __all__:
+        _load()
+        if name in globals():  # not while the package is still loading
+            return globals()[name]
+    if not name.startswith("_") and any(m.name == name for m in pkgutil.iter_modules(__path__)):
+        if name not in _LIGHT:
+            _load()
+        return importlib.import_module(f"keras_ae.{name}")
+    raise AttributeError(f"module 'keras_ae' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if "keras" in sys.modules:
+    _load()

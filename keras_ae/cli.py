@@ -2,7 +2,11 @@
 `detect`, `denoise`, `upscale`, `zoo` and `families`.
 
 Errors in what the user typed end the command with status 2 and one line
-naming the argument and the value; nothing is left half-written.
+naming the argument and the value; nothing is left half-written. Those that
+can be seen without a model (names, options, paths) are answered before
+TensorFlow is imported, which takes seconds. TensorFlow's own C++ logging
+stays off the console unless `--verbose` or the user's TF_CPP_MIN_LOG_LEVEL
+asks for it.
 """
 
 from __future__ import annotations
@@ -14,21 +18,40 @@ import os
 import re
 import sys
 
-# TensorFlow's C++ start-up chatter is noise on a terminal; a user's own
-# setting wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Nothing here imports TensorFlow at module level: argument errors must
+# answer before it loads (keras_ae's __init__ loads it lazily too).
+from keras_ae import catalog
+from keras_ae.outputs import check_output_dir
+from keras_ae.validation import check_choice, check_positive_int
+
+# A value that is not a Python literal is kept as a string if it is a bare
+# word (cell=gru, noise=salt_and_pepper); anything else is a typo.
+_BARE_WORD = re.compile(r"[A-Za-z_][\w.\-]*")
 
 
 def _option(text: str) -> tuple[str, object]:
     """`key=value` with a Python literal value (strings may be bare)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected key=value. Received: {text!r}")
     try:
         value = ast.literal_eval(raw)
     except (ValueError, SyntaxError):
+        if not _BARE_WORD.fullmatch(raw):
+            raise argparse.ArgumentTypeError(
+                f"`{key}` must be a Python literal (a number, tuple, list or quoted string) or a bare word. "
+                f"Received: {key}={raw!r}"
+            )
         value = raw
     return key, value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line: its default prints the whole
+    usage first, a dozen lines for `train`."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 # The kinds of `keras-ae plot` (keras_ae.pictures.KINDS, kept here so that
@@ -50,9 +73,10 @@ DETECTOR_ERRORS = ("mse", "mae")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="keras-ae", description="Train, evaluate and list keras_ae autoencoders."
     )
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -204,7 +228,125 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("name", help="a built-in preset name")
 
     commands.add_parser("families", help="list the autoencoder families", description="List the families.")
+    # --verbose also after the command; SUPPRESS keeps a sub-command's
+    # default from overwriting a --verbose given before it.
+    for sub in [*commands.choices.values(), *zoo_commands.choices.values()]:
+        if sub is not zoo:
+            sub.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
+
+
+VERBOSE_HELP = "show TensorFlow's own log messages (its C++ start-up and data-pipeline lines)"
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """What can be refused without TensorFlow: names, options, numbers and
+    paths. Raises ValueError naming the argument and the value."""
+    command = args.command
+    if getattr(args, "data_dir", None) is not None and not os.path.isdir(args.data_dir):
+        raise ValueError(f"`data_dir` must be an existing folder. Received: data_dir='{args.data_dir}'")
+    if command in ("evaluate", "plot", "export", "train"):
+        check_choice(args.dataset, catalog.DATASETS, "dataset")
+    if command in ("evaluate", "plot", "export", "denoise", "upscale"):
+        catalog.check_model_path(args.model)
+    if command == "train":
+        architecture, family_options, network_options = catalog.train_options(args.family, args.architecture)
+        catalog.check_options(args.family, architecture, dict(args.option), family_options + network_options)
+        for name in ("epochs", "batch_size", "latent_dim", "train_examples"):
+            if getattr(args, name) is not None:  # --train-examples: all of them
+                check_positive_int(getattr(args, name), name)
+        catalog.check_xla(args.jit_compile, args.deterministic)
+        args.out = args.out or os.path.join("runs", f"{args.family}-{args.dataset}")
+        check_output_dir(args.out, args.overwrite)
+    elif command == "fit-detector":
+        catalog.check_options(args.family, None, dict(args.option), catalog.detector_options(args.family))
+        for name in ("window", "stride", "latent_dim", "epochs", "batch_size"):
+            check_positive_int(getattr(args, name), name)
+        check_output_dir(args.out, args.overwrite)
+    elif command == "detect":
+        if not (os.path.isfile(os.path.join(args.model, "detector.json"))
+                and os.path.isfile(os.path.join(args.model, "model.keras"))):
+            raise ValueError(
+                "`model` must be a saved detector's folder (detector.json and model.keras, from "
+                f"`keras-ae fit-detector`). Received: model='{args.model}'"
+            )
+        check_output_dir(args.out, args.overwrite)
+    elif command in ("denoise", "upscale"):
+        for image in args.images:
+            if not os.path.isfile(image):
+                raise ValueError(f"Every image must be an existing file. Received: image='{image}'")
+    elif command == "zoo" and args.zoo_command != "list":
+        check_choice(args.name, catalog.preset_names(), "preset")
+    if getattr(args, "series", None) is not None and not os.path.isfile(args.series):
+        raise ValueError(f"`series` must be an existing CSV file. Received: series='{args.series}'")
+
+
+# TensorFlow's C++ log levels, by the letter that starts an absl log line.
+_SEVERITIES = {"I": 0, "W": 1, "E": 2, "F": 3}
+# An absl log line: "I0000 00:00:1796396105.350450    3380 port.cc:153] ..."
+# (before absl is set up the seconds are those since 1970).
+_ABSL_LINE = re.compile(r"([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^ \]]+:\d+\] ")
+_ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+
+
+def tensorflow_log_level(verbose: bool) -> int | None:
+    """Sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads and returns the
+    level the start-up lines are filtered at (None: left alone).
+
+    3 hides TensorFlow's errors too: the ones it prints during a run are not
+    the user's (`NodeDef mentions attribute use_unbounded_threadpool` from
+    the data pipeline, `failed call to cuInit` without a GPU), and a real
+    failure still reaches the user as a Python exception. `--verbose` leaves
+    TensorFlow's logging as it is, and a user's own TF_CPP_MIN_LOG_LEVEL wins.
+    """
+    if verbose:
+        return None
+    level = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return int(level) if level.strip().isdigit() else None
+
+
+def keep_stderr_line(line: str, level: int) -> bool:
+    """Whether a line written to stderr while TensorFlow loads is shown:
+    TensorFlow's C++ lines below `level`, and absl's notice that it logs
+    them before it is set up, are not."""
+    if level > 0 and line.startswith(_ABSL_PREAMBLE):
+        return False
+    match = _ABSL_LINE.match(line)
+    return match is None or _SEVERITIES[match.group(1)] >= level
+
+
+def import_tensorflow(level: int | None) -> None:
+    """Imports TensorFlow, holding back the C++ lines it logs while it loads
+    below `level`. Those come before absl's logging is set up, which is
+    when TensorFlow applies TF_CPP_MIN_LOG_LEVEL, so they ignore it; the
+    file descriptor is captured (the C++ code writes to it directly) and
+    everything else written meanwhile, a Python warning say, is shown."""
+    if level is None or level <= 0 or "tensorflow" in sys.modules:
+        import tensorflow  # noqa: F401
+        return
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().decode(errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if keep_stderr_line(line, level)))
+            sys.stderr.flush()
+
+
+def fit_verbosity() -> int:
+    """Keras's `fit` verbosity for the training commands: a progress bar on
+    a terminal, one line per epoch in a log file or a pipe (where a bar's
+    redraws would be a line each)."""
+    return 1 if sys.stdout.isatty() else 2
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -226,7 +368,7 @@ def _run(args: argparse.Namespace) -> None:
             architecture=args.architecture, options=dict(args.option), data_dir=args.data_dir,
             out=out, overwrite=args.overwrite, strategy=args.strategy, precision=args.precision,
             jit_compile=args.jit_compile, deterministic=args.deterministic, backup_dir=args.backup_dir,
-            train_examples=args.train_examples,
+            train_examples=args.train_examples, verbose=fit_verbosity(),
         )
         if metrics.get("chief") is False:
             print(f"Worker done ({metrics['replicas']} replicas in all); the chief writes {out}")
@@ -273,7 +415,7 @@ def _run(args: argparse.Namespace) -> None:
                 epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                 seed=args.seed, options=dict(args.option), threshold=args.threshold, k=args.k,
                 percentile=args.percentile, scoring=args.scoring, point_reduce=args.point_reduce,
-                error=args.error, verbose=2,
+                error=args.error, verbose=fit_verbosity(),
             )
             detector.save(args.out, overwrite=args.overwrite)
             print(f"Wrote {args.out}: {args.family} detector, window {detector.window}, threshold "
@@ -330,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_arguments(args)
+        import_tensorflow(tensorflow_log_level(args.verbose))
         _run(args)
     except ValueError as error:
         # One line: the message names the argument and the value.

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_ae
-from keras_ae import datasets, distribute, evaluation, plotting
+from keras_ae import catalog, datasets, distribute, evaluation, plotting
 from keras_ae.blocks import ARCHITECTURES
 from keras_ae.callbacks import GenerationProgress
 from keras_ae.models import GAN, get_family
@@ -27,7 +27,12 @@ _RESERVED = {"self", "encoder", "decoder", "input_shape", "latent_dim", "kwargs"
 
 
 def _parameters(function) -> list[str]:
-    return [name for name in inspect.signature(function).parameters if name not in _RESERVED]
+    # `*args`/`**kwargs` (keras.Model's, which a family's `**kwargs` leads
+    # to) are no option a user can name.
+    return [
+        p.name for p in inspect.signature(function).parameters.values()
+        if p.name not in _RESERVED and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def _family_parameters(family_cls) -> list[str]:
@@ -49,13 +54,7 @@ def split_options(family_cls, architecture: str, options: dict) -> tuple[dict, d
     builder by name, refusing names that neither takes."""
     family_names = _family_parameters(family_cls)
     network_names = [] if family_cls.owns_networks else _parameters(ARCHITECTURES[architecture])
-    unknown = sorted(set(options) - set(family_names) - set(network_names))
-    if unknown:
-        raise ValueError(
-            f"Unknown option {unknown[0]!r} for family {family_cls.family!r} on the "
-            f"{architecture!r} architecture. Options: {', '.join(family_names + network_names)}. "
-            f"Received: options={options!r}"
-        )
+    catalog.check_options(family_cls.family, architecture, options, family_names + network_names)
     family_options = {k: v for k, v in options.items() if k in family_names}
     network_options = {k: v for k, v in options.items() if k not in family_names}
     return family_options, network_options
@@ -63,6 +62,18 @@ def split_options(family_cls, architecture: str, options: dict) -> tuple[dict, d
 
 def versions() -> dict[str, str]:
     return {"keras_ae": keras_ae.__version__, "keras": keras.__version__, "tensorflow": tf.__version__}
+
+
+def onednn_enabled() -> bool | None:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process, as
+    TF_ENABLE_ONEDNN_OPTS and the CPU decided when it loaded (they change
+    the round-off, and the speed several-fold on some CPUs); None if this
+    TensorFlow cannot say."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 def train(
@@ -150,12 +161,7 @@ def train(
 
     # Made first: a multi-worker strategy must exist before other TF work.
     strategy_name, strategy = strategy, distribute.get_strategy(strategy)
-    if jit_compile and deterministic:
-        raise ValueError(
-            "XLA and TensorFlow's op determinism exclude each other (Keras turns XLA off while "
-            "determinism is on): pass deterministic=False (--no-deterministic) with jit_compile. "
-            "Received: jit_compile=True, deterministic=True"
-        )
+    catalog.check_xla(jit_compile, deterministic)
     _set_op_determinism(deterministic)
     keras.utils.set_random_seed(seed)
     # A conditional family trains on (images, labels) and learns every class.
@@ -214,6 +220,7 @@ def train(
         "replicas": strategy.num_replicas_in_sync,
         "precision": precision,
         "jit_compile": jit_compile,
+        "onednn": onednn_enabled(),
     }
     if not distribute.is_chief(strategy):
         # Only the chief evaluates and writes; a worker's share ends here.
@@ -284,15 +291,13 @@ def _local_copy(model):
     return copy
 
 
-def _gan_options(family_cls, options: dict) -> dict:
+def _gan_parameters(family_cls) -> list[str]:
     """The options a GAN family takes: its networks' arguments."""
-    names = [n for n in _parameters(family_cls.from_spec) if n not in ("image_shape", "seed", "num_classes")]
-    unknown = sorted(set(options) - set(names))
-    if unknown:
-        raise ValueError(
-            f"Unknown option {unknown[0]!r} for family {family_cls.family!r}. Options: "
-            f"{', '.join(names)}. Received: options={options!r}"
-        )
+    return [n for n in _parameters(family_cls.from_spec) if n not in ("image_shape", "seed", "num_classes")]
+
+
+def _gan_options(family_cls, options: dict) -> dict:
+    catalog.check_options(family_cls.family, None, options, _gan_parameters(family_cls))
     return options
 
 
@@ -331,14 +336,10 @@ def load_saved_model(path: str | os.PathLike) -> keras.Model:
     preset folder, see `keras_ae.zoo`), loaded in Keras's safe mode."""
     from keras_ae import zoo
 
+    catalog.check_model_path(path)
     if Path(path).is_file():
         return keras.saving.load_model(path, safe_mode=True)
-    if str(path) in zoo.manifest() or (Path(path) / "metadata.json").is_file():
-        return zoo.from_preset(path)
-    raise ValueError(
-        f"`model` must be a saved .keras file or a preset ({', '.join(sorted(zoo.manifest()))}). "
-        f"Received: model='{path}'"
-    )
+    return zoo.from_preset(path)
 
 
 def load_matching_arrays(model, dataset: str, data_dir: str | os.PathLike | None = None) -> datasets.Arrays:

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# TensorFlow's oneDNN CPU kernels off, whatever the CPU (TensorFlow turns
-# them on by itself on CPUs with AVX-512 neural-network instructions): their
-# round-off changes with the batch each replica gets, and a two-worker VAE
-# run then ends 7e-4 away from the same run on one device, where the
-# distribute tests hold it to 1e-5. The subprocesses those tests start
-# inherit the setting.
+# TensorFlow's oneDNN CPU kernels off, whatever the CPU (keras_ae turns them
+# on unless this is set, and TensorFlow itself on CPUs with AVX-512
+# neural-network instructions): their round-off changes with the batch each
+# replica gets, and a two-worker VAE run then ends 7e-4 away from the same
+# run on one device, where the distribute tests hold it to 1e-5. The
+# subprocesses those tests start inherit the setting.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # Tests never reach for the network: TFDS downloads are off for the whole run.
 os.environ["KERAS_AE_OFFLINE"] = "1"

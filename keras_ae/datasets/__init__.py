@@ -11,9 +11,8 @@ from keras_ae.datasets import images, sources
 from keras_ae.datasets.arrays import Arrays
 from keras_ae.datasets.dsprites import DSprites
 from keras_ae.datasets.pipeline import make_pipeline
+from keras_ae.catalog import DATASETS
 from keras_ae.validation import check_choice, check_positive_int, check_shape
-
-DATASETS: tuple[str, ...] = ("mnist_sample", "mnist", "fashion_mnist", "cifar10", "image_folder")
 
 __all__ = ["DATASETS", "Arrays", "DSprites", "load", "load_arrays", "make_pipeline"]
 

@@ -1,6 +1,11 @@
-"""The autoencoder families. Each module registers one family; this index is
-the only place a new family is added."""
+"""The autoencoder families. Each module registers one family; this index
+imports them all. A new family is also described, for the command line that
+reads it without TensorFlow, in keras_ae/catalog.py (tests/test_cli.py fails
+with the entry to add until it is)."""
 
+# Every model goes through this package: a wrong Keras backend is named
+# here, not in an obscure error further on.
+import keras_ae._backend  # noqa: F401
 from keras_ae.models.base import FAMILIES, Autoencoder, get_family, register_family
 from keras_ae.models.dense import DenseAutoencoder
 from keras_ae.models.conv import ConvAutoencoder

@@ -1,0 +1,154 @@
+"""What the command line checks before it loads TensorFlow: the families,
+the options each accepts, the data sets and the built-in presets.
+
+Importing TensorFlow takes seconds, so `keras-ae` checks what the user typed
+against this module first and answers a typo at once. It imports nothing
+heavy. The families and their options are written out here because the
+registry they come from (`keras_ae.FAMILIES`, the constructors' signatures)
+lives in modules that import Keras; tests/test_cli.py checks that the two
+agree, family by family and option by option, so adding a family or an
+argument without updating this table fails the tests (the failure prints the
+entry to paste here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from keras_ae.validation import check_choice
+
+# The data sets `keras_ae.datasets` loads (it imports this tuple).
+DATASETS: tuple[str, ...] = ("mnist_sample", "mnist", "fashion_mnist", "cifar10", "image_folder")
+
+# The keyword arguments of each builder in keras_ae.blocks.ARCHITECTURES,
+# less the shape and code size a run sets itself.
+ARCHITECTURE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "dense": ("units", "activation", "latent_activation", "output_activation", "top_k"),
+    "conv": ("filters", "kernel_size", "dense_units", "activation", "latent_activation", "output_activation",
+             "decoder_batch_norm"),
+    "recurrent": ("units", "cell", "bidirectional", "feature_units", "activation", "latent_activation",
+                  "output_activation", "mask_value", "unroll"),
+    "image_to_image": ("filters", "blocks", "kernel_size", "style", "residual", "activation"),
+}
+
+
+class Family(NamedTuple):
+    """What `keras-ae train` needs to know of a family without building it."""
+
+    # The architecture `from_spec` builds unless told (None: a GAN's own networks).
+    default_architecture: str | None
+    # True when the constructor builds its networks itself (its options
+    # include the architecture's; no other architecture is accepted).
+    owns_networks: bool
+    # Networks taking a label beside the data (cvae, cgan).
+    conditional: bool
+    # The family's own options: constructor arguments (those it passes on
+    # to the families it extends included), or a GAN's `from_spec` arguments.
+    options: tuple[str, ...]
+
+    @property
+    def adversarial(self) -> bool:
+        return self.default_architecture is None
+
+
+_VAE = ("beta", "kl_warmup_steps", "likelihood", "sigma", "binarize", "seed")
+_CONV = ("filters", "kernel_size", "dense_units", "activation", "latent_activation", "output_activation",
+         "reconstruction_loss")
+
+FAMILIES: dict[str, Family] = {
+    "beta_tcvae": Family("conv", False, False, ("dataset_size", "alpha", "beta", "gamma", "estimator",
+                                                "kl_warmup_steps", "likelihood", "sigma", "binarize", "seed")),
+    "beta_vae": Family("conv", False, False, ("beta", "kl_warmup_steps", "capacity_max", "capacity_steps", "gamma",
+                                              "likelihood", "sigma", "binarize", "seed")),
+    "cgan": Family(None, False, True, ("filters", "kernel_size")),
+    "contractive": Family("dense", False, False, ("contractive_weight", "reconstruction_loss")),
+    "conv": Family("conv", True, False, _CONV),
+    "conv1d": Family("conv", True, False, _CONV),
+    "cvae": Family("conv", False, True, _VAE),
+    "denoising": Family("conv", False, False, ("noise", "noise_level", "value_range", "seed", "reconstruction_loss")),
+    "dense": Family("dense", True, False, ("units", "activation", "latent_activation", "output_activation",
+                                           "reconstruction_loss")),
+    "factor_vae": Family("conv", False, False, ("gamma", "discriminator_units", *_VAE)),
+    "gan": Family(None, False, False, ("filters", "kernel_size")),
+    "image_to_image": Family("image_to_image", True, False, ("filters", "blocks", "kernel_size", "style", "residual",
+                                                             "activation", "noise_level", "seed",
+                                                             "reconstruction_loss")),
+    "recurrent": Family("recurrent", True, False, ("units", "cell", "bidirectional", "feature_units", "activation",
+                                                   "output_activation", "decoding", "mask_value", "unroll",
+                                                   "reconstruction_loss")),
+    "sparse": Family("conv", False, False, ("sparsity", "sparsity_weight", "target_activation", "reconstruction_loss")),
+    "vae": Family("conv", False, False, _VAE),
+}
+
+# The built-in presets' manifest (keras_ae.zoo.MANIFEST), read here as a
+# file because keras_ae.zoo imports Keras.
+PRESET_MANIFEST = Path(__file__).parent / "zoo" / "manifest.json"
+
+
+def get_family(name: str) -> Family:
+    check_choice(name, sorted(FAMILIES), "family")
+    return FAMILIES[name]
+
+
+def train_options(family: str, architecture: str | None) -> tuple[str, list[str], list[str]]:
+    """(architecture, the family's options, the architecture's options) of
+    a `train` run, as `keras_ae.training.split_options` routes them."""
+    entry = get_family(family)
+    if entry.adversarial:
+        if architecture is not None:
+            raise ValueError(
+                f"The {family!r} family has its own DCGAN networks; set them with "
+                f"--option filters=... / kernel_size=.... Received: architecture={architecture!r}"
+            )
+        return None, list(entry.options), []
+    architecture = check_choice(architecture or entry.default_architecture, ARCHITECTURE_OPTIONS, "architecture")
+    network = [] if entry.owns_networks else list(ARCHITECTURE_OPTIONS[architecture])
+    return architecture, list(entry.options), network
+
+
+def check_options(family: str, architecture: str | None, options: dict, accepted: list[str]) -> None:
+    """Refuses the first option `accepted` lacks, naming the ones it has."""
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        where = f" on the {architecture!r} architecture" if architecture else ""
+        raise ValueError(
+            f"Unknown option {unknown[0]!r} for family {family!r}{where}. Options: {', '.join(accepted)}. "
+            f"Received: options={options!r}"
+        )
+
+
+def detector_options(family: str) -> list[str]:
+    """The options `keras-ae fit-detector` passes to `from_spec`: the
+    family's own, and the architecture to build it on."""
+    entry = get_family(family)
+    if entry.adversarial or entry.conditional:
+        raise ValueError(f"A detector needs an autoencoder of unlabelled data. Received: family={family!r}")
+    return [*entry.options, "architecture", "architecture_options"]
+
+
+def check_xla(jit_compile: bool, deterministic: bool) -> None:
+    if jit_compile and deterministic:
+        raise ValueError(
+            "XLA and TensorFlow's op determinism exclude each other (Keras turns XLA off while "
+            "determinism is on): pass deterministic=False (--no-deterministic) with jit_compile. "
+            "Received: jit_compile=True, deterministic=True"
+        )
+
+
+def preset_names() -> list[str]:
+    """The built-in presets, sorted."""
+    return sorted(json.loads(PRESET_MANIFEST.read_text())) if PRESET_MANIFEST.is_file() else []
+
+
+def check_model_path(model: str | os.PathLike) -> None:
+    """A saved .keras file, a built-in preset name or a preset folder, as
+    `keras_ae.training.load_saved_model` accepts."""
+    if Path(model).is_file() or str(model) in preset_names() or (Path(model) / "metadata.json").is_file():
+        return
+    raise ValueError(
+        f"`model` must be a saved .keras file or a preset ({', '.join(preset_names())}). "
+        f"Received: model='{model}'"
+    )
