@@ -11,6 +11,7 @@ registers the families as it always did.
 """
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 import sys
@@ -85,5 +86,38 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
+class _LoadAfterKeras:
+    """Loads the package as soon as Keras has been imported, when that
+    happens after `import keras_ae`: `keras.saving.load_model` finds the
+    families only once they are registered, and a user who writes
+    `import keras_ae` then `import keras` has no reason to touch a keras_ae
+    name first. A meta-path finder that answers for "keras" alone, once:
+    it runs Keras's own loader, then the package's."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if fullname != "keras":
+            return None
+        sys.meta_path.remove(cls)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run_keras = spec.loader.exec_module
+
+        def exec_module(module):
+            run_keras(module)
+            # Keras imported by one of our own modules while it loads: that
+            # import chain registers what it needs, and loading everything
+            # from the middle of it would meet half-made modules.
+            if not any(getattr(getattr(m, "__spec__", None), "_initializing", False)
+                       for n, m in list(sys.modules.items()) if n.startswith("keras_ae.")):
+                _load()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 if "keras" in sys.modules:
     _load()
+else:
+    sys.meta_path.insert(0, _LoadAfterKeras)

@@ -237,6 +237,23 @@ def test_importing_keras_first_registers_the_families_at_once():
     assert result.stdout.strip() == "ConvAutoencoder"
 
 
+def test_importing_keras_after_the_package_registers_the_families(tmp_path):
+    # `import keras_ae` then `import keras`: no keras_ae name is touched
+    # before keras.saving.load_model, which must still find the class.
+    path = tmp_path / "conv.keras"
+    code = f"""
+import sys, keras_ae
+assert 'keras' not in sys.modules
+import keras
+print(keras.saving.get_registered_object('keras_ae>VAE').__name__)
+keras.saving.get_registered_object('keras_ae>ConvAutoencoder')((28, 28, 1), 4, filters=(4,)).save({str(path)!r})
+"""
+    assert _python(code).stdout.strip() == "VAE"
+    result = _python(f"import keras_ae, keras; print(type(keras.saving.load_model({str(path)!r})).__name__)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ConvAutoencoder"
+
+
 @pytest.mark.parametrize(
     "statement", ["import keras_ae.cli; keras_ae.FAMILIES", "from keras_ae import VAE", "import keras_ae.models",
                   "import keras, keras_ae"],
