@@ -7,7 +7,8 @@ before TensorFlow's seconds of start-up. The first use loads what
 `import keras_ae` always loaded (every family, registered with Keras) after
 checking that Keras runs on TensorFlow. When Keras is already imported, there
 is nothing to save and the package loads at once, so `import keras, keras_ae`
-registers the families as it always did.
+registers the families as it always did; when Keras is imported later, the
+package loads right after it (`_LoadAfterKeras`).
 """
 
 import importlib
