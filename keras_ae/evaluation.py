@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from keras_ae.labels import check_labels
 from keras_ae.layers import GaussianSampler
 from keras_ae.validation import check_batch, check_positive_int
 
@@ -117,7 +118,10 @@ def importance_sampled_nll(
         labels: the class ids a conditional model needs, one per example.
     """
     k = check_positive_int(k, "k")
-    x = check_batch(_as_unit_float(x), model.data_shape, "x")
+    # The model's own check: a Bernoulli likelihood refuses values outside [0, 1].
+    x = model.check_data(_as_unit_float(x), "x")
+    if labels is not None:
+        labels = check_labels(labels, model.num_classes, len(x))
     batch_size = check_positive_int(batch_size or max(1, 25_000 // k), "batch_size")
     sampler = GaussianSampler(seed)
     weights = tf.function(lambda batch: model.log_importance_weights(batch, k, sampler), reduce_retracing=True)
@@ -125,7 +129,7 @@ def importance_sampled_nll(
     for start in range(0, len(x), batch_size):
         batch = tf.constant(x[start : start + batch_size])
         if labels is not None:
-            batch = (batch, tf.constant(np.asarray(labels)[start : start + batch_size]))
+            batch = (batch, tf.constant(labels[start : start + batch_size]))
         log_w = weights(batch).numpy().astype("float64")
         top = log_w.max(axis=1, keepdims=True)
         log_px.append(top[:, 0] + np.log(np.mean(np.exp(log_w - top), axis=1)))

@@ -36,7 +36,7 @@ from keras import layers
 from keras_ae.labels import check_class_ids, check_labels
 from keras_ae.latent import prior_codes
 from keras_ae.outputs import atomic_file
-from keras_ae.validation import check_batch, check_choice, check_positive_int
+from keras_ae.validation import check_choice, check_positive_int
 
 PARTS = ("full", "encoder", "decoder")
 # What TF Serving accepts as a model name, and what a folder name can carry
@@ -340,7 +340,9 @@ def _calibration_feeds(model, part, representative, labels) -> list[np.ndarray]:
             "examples in [0, 1]; `--dataset` on the command line). Received: representative=None"
         )
     conditional = getattr(model, "network_inputs", 1) > 1
-    x = check_batch(np.asarray(representative, "float32")[:CALIBRATION_EXAMPLES], model.data_shape, "representative")
+    # The model's own check: calibrating a [0, 1] model on 0-255 pixels
+    # would fix the int8 ranges two orders of magnitude off.
+    x = model.check_data(np.asarray(representative, "float32")[:CALIBRATION_EXAMPLES], "representative")
     extra = []
     if conditional:
         if labels is None:

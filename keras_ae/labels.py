@@ -3,6 +3,7 @@ the one-hot encoding inside a step, and drawing examples of chosen classes."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
@@ -20,16 +21,30 @@ def check_labels(labels, num_classes: int, count: int | None = None, name: str =
             f"{array.shape} and dtype {array.dtype}"
         )
     if array.size and (array.min() < 0 or array.max() >= num_classes):
-        bad = array[(array < 0) | (array >= num_classes)][0]
-        raise ValueError(
-            f"`{name}` must be class ids in [0, {num_classes}). Received: {name} containing {bad.item()!r}"
-        )
+        raise ValueError(label_range_message(name, num_classes, array[(array < 0) | (array >= num_classes)][0]))
     if count is not None and len(array) != count:
         raise ValueError(
             f"`{name}` must hold one label per example ({count}). Received: {name} with "
             f"{len(array)} entries"
         )
     return array.astype("int32")
+
+
+def label_range_message(name: str, num_classes: int, bad, where: str = "") -> str:
+    """The one-line error for a class id `bad` outside [0, num_classes)."""
+    bad = bad.item() if isinstance(bad, np.generic) else bad
+    if isinstance(bad, float) and bad.is_integer():
+        bad = int(bad)
+    return f"`{name}` must be class ids in [0, {num_classes}). Received: {name} containing {bad!r}{where}"
+
+
+def labelled_batch(data):
+    """`(x, labels)` of a batch of a conditional model: `(x, labels)` or
+    `((x, labels),)`, with or without sample weights."""
+    x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    if isinstance(x, (tuple, list)):
+        x, labels = x
+    return x, labels
 
 
 def check_class_ids(labels, num_classes: int):

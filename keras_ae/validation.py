@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -103,4 +104,39 @@ def check_batch(x, expected: Sequence[int | None], name: str = "x") -> np.ndarra
             f"`{name}` must hold finite values only. Received: {name} with {bad} NaN or "
             f"infinite value(s)"
         )
+    return array
+
+
+class ValueRange(NamedTuple):
+    """The values a model's objective assumes its data hold: `[low, high]`,
+    and what assumes it, for the error message (for example "the Bernoulli
+    likelihood (likelihood='bernoulli')")."""
+
+    low: float
+    high: float
+    reason: str
+
+    def message(self, name: str, found_low: float, found_high: float, where: str = "") -> str:
+        """The one-line error for `name` holding values in [found_low, found_high]."""
+        hint = ""
+        if found_high > self.high:
+            # The usual cause: 8-bit images fed as they were read.
+            if (self.low, self.high) == (0.0, 1.0):
+                hint = "; divide 8-bit images by 255"
+            elif (self.low, self.high) == (-1.0, 1.0):
+                hint = "; scale 8-bit images with x / 127.5 - 1"
+        return (
+            f"`{name}` must hold values in [{self.low:g}, {self.high:g}] for {self.reason}{hint}. "
+            f"Received: {name} with values in [{float(found_low)!r}, {float(found_high)!r}]{where}"
+        )
+
+
+def check_value_range(array: np.ndarray, value_range: ValueRange | None, name: str = "x") -> np.ndarray:
+    """Refuses a batch (already through `check_batch`, so finite) with a value
+    outside `value_range`; None accepts any. Returns `array`."""
+    if value_range is None or array.size == 0:
+        return array
+    low, high = array.min(), array.max()
+    if low < value_range.low or high > value_range.high:
+        raise ValueError(value_range.message(name, low, high))
     return array

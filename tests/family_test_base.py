@@ -122,6 +122,34 @@ class FamilyTest:
             with pytest.raises(ValueError, match=f"(?s)`x`.*{message}.*Received: x"):
                 call(*self.inputs(x))
 
+    def test_data_outside_the_objectives_range_is_an_error(self):
+        # 8-bit images as they were read: under a Bernoulli loss they train
+        # to a number (a VAE reached 3,456,027), not to a model.
+        model = self.compiled_model()
+        x = np.random.default_rng(0).integers(0, 256, (4, *self.data_shape)).astype("uint8")
+        x.flat[0], x.flat[-1] = 0, 255
+        if model.data_range is None:
+            # The objective takes any values: no false alarm.
+            assert np.isfinite(model.reconstruct(*self.inputs(x))).all()
+            assert np.isfinite(model.evaluate(*self.inputs(x), verbose=0)).all()
+            return
+        weights = model.get_weights()
+        message = r"^`x` must hold values in \[0, 1\] for [^\n]*Received: x with values in \[0\.0, 255\.0\]$"
+        for batch in (x, x.astype("float32")):
+            inputs = self.inputs(batch)
+            for call in (
+                lambda: model.fit(*inputs, verbose=0),
+                lambda: model.evaluate(*inputs, verbose=0),
+                lambda: model.predict(inputs[0] if len(inputs) == 1 else inputs, verbose=0),
+                lambda: model.encode(*inputs),
+                lambda: model.reconstruct(*inputs),
+            ):
+                with pytest.raises(ValueError, match=message):
+                    call()
+        assert int(model.optimizer.iterations) == 0
+        for before, after in zip(weights, model.get_weights()):
+            np.testing.assert_array_equal(before, after)
+
     def test_compile_refuses_a_loss(self):
         with pytest.raises(ValueError, match="Received: loss='mse'"):
             self.make_model().compile(optimizer="adam", loss="mse")

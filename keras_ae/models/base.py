@@ -6,7 +6,9 @@ A family subclasses it and adds only what makes it different: a penalty
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
 
 import keras
 import numpy as np
@@ -14,8 +16,9 @@ import tensorflow as tf
 
 from keras_ae import losses as ae_losses
 from keras_ae.blocks import ARCHITECTURES
+from keras_ae.labels import label_range_message
 from keras_ae.latent import interpolate_codes
-from keras_ae.validation import check_batch, check_choice
+from keras_ae.validation import ValueRange, check_batch, check_choice, check_value_range
 
 # Family name -> class. Filled by `register_family`, so adding a family never
 # edits a central map.
@@ -76,8 +79,154 @@ def _build_when_constructed(init):
     return __init__
 
 
+# The in-pipeline data checks (`DataChecks.checked_dataset`) put this in
+# their assertion, followed by what was checked and the batch's extremes, so
+# that `fit` can tell their failure from any other and say it in one line.
+_DATA_CHECK = "keras_ae data check"
+_DATA_CHECK_FAILURE = re.compile(re.escape(_DATA_CHECK) + r": (\S+) (\S+) (\S+)\] \[([^\]]*)\] \[([^\]]*)\]")
+
+
+class DataChecks:
+    """Refusal of data outside what a model's objective assumes, at every
+    entry point: `fit`, `evaluate`, `predict` and the array methods.
+
+    A model declares `data_range` (the Bernoulli losses and a sigmoid
+    generator assume [0, 1]); a conditional model has `num_classes`. Arrays
+    and tensors are checked in Python before anything runs. A `tf.data`
+    set is checked batch by batch as it is read, by a step added to its
+    pipeline: inside the train step an assertion would vanish under XLA
+    (which drops assert ops, and which Keras turns on by itself on a GPU),
+    and the pipeline leaves the step's numerics and random draws untouched.
+    A failure there stops `fit` at the first bad batch, before the step on
+    it changes a weight, and is raised as the same one-line `ValueError`.
+    (TensorFlow may still have run the step's ops that do not read the
+    batch, such as the optimizer's iteration count, beside the failed read;
+    and the batches before a bad one have been trained on.)
+    """
+
+    @property
+    def data_range(self) -> ValueRange | None:
+        """The values the objective assumes the data hold, or None for any."""
+        return None
+
+    def check_data(self, x, name: str = "x", shape=None) -> np.ndarray:
+        """A batch of examples (of `shape`, the model's data shape by
+        default) as a float32 array: finite and inside `data_range`."""
+        x = check_batch(x, self.data_shape if shape is None else shape, name)
+        return check_value_range(x, self.data_range, name)
+
+    def check_fit_arrays(self, x, y, names=("x", "y")):
+        """`(x, y)` of `fit`/`evaluate` when not a data set, checked."""
+        return x, y
+
+    def check_predict_arrays(self, x):
+        """`x` of `predict` when not a data set, checked."""
+        return x
+
+    def batch_parts(self, data, predicting: bool = False) -> dict:
+        """The tensors of a data set's batch to check, by name: "x" and "y"
+        against `data_range`, "labels" against `num_classes`. `predicting`:
+        the batch is `predict`'s input (a generator's codes, for instance)."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return {"x": x, "y": y}
+
+    def checked_dataset(self, dataset: tf.data.Dataset, source: str, predicting: bool = False) -> tf.data.Dataset:
+        """`dataset` with each batch checked as it is read (see the class);
+        `source` is the argument that gave it, for the error message."""
+        value_range, num_classes = self.data_range, getattr(self, "num_classes", None)
+        if value_range is None and num_classes is None:
+            return dataset  # nothing to check: the pipeline is left as it is
+        single = not isinstance(dataset.element_spec, tuple)
+
+        def check(*element):
+            data = element[0] if single else element
+            for part, values in self.batch_parts(data, predicting).items():
+                if not tf.is_tensor(values):
+                    continue
+                if part == "labels":
+                    low, high = 0, num_classes - 1
+                elif value_range is not None:
+                    low, high = value_range.low, value_range.high
+                else:
+                    continue
+                # Extremes in the batch's own dtype: no float copy of the batch.
+                found_low = tf.cast(tf.reduce_min(values), "float32")
+                found_high = tf.cast(tf.reduce_max(values), "float32")
+                kind = "labels" if part == "labels" else "values"
+                # Kept by the data set function's automatic control
+                # dependencies, as every stateful op is.
+                tf.debugging.Assert(
+                    tf.logical_and(found_low >= low, found_high <= high),
+                    [f"{_DATA_CHECK}: {part} {kind} {source}", found_low, found_high],
+                )
+            return element[0] if single else element
+
+        return dataset.map(check)
+
+    def _checked(self, x, y, names):
+        if isinstance(x, tf.data.Dataset):
+            return self.checked_dataset(x, names[0]), y
+        return self.check_fit_arrays(x, y, names)
+
+    def _checked_validation_data(self, data):
+        if isinstance(data, tf.data.Dataset):
+            return self.checked_dataset(data, "validation_data")
+        if not isinstance(data, (tuple, list)):
+            return data
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(tuple(data))
+        x, y = self.check_fit_arrays(x, y, ("validation_data[0]", "validation_data[1]"))
+        if sample_weight is not None:
+            return (x, y, sample_weight)
+        return (x,) if y is None else (x, y)
+
+    @contextlib.contextmanager
+    def _data_errors(self):
+        """Raises a failed in-pipeline check as a one-line `ValueError`."""
+        try:
+            yield
+        except tf.errors.InvalidArgumentError as error:
+            failure = _DATA_CHECK_FAILURE.search(str(error))
+            if failure is None:
+                raise
+            part, kind, source, low, high = failure.groups()
+            where = f" (a batch of the data set given as `{source}`)"
+            if kind == "labels":
+                bad = float(low) if float(low) < 0 else float(high)
+                message = label_range_message(part, self.num_classes, bad, where)
+            else:
+                message = self.data_range.message(part, float(low), float(high), where)
+            raise ValueError(message) from None
+
+    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+        if isinstance(x, tf.data.Dataset):
+            # A dataset shuffles itself; Keras's default shuffle=True only
+            # produces a warning for it.
+            kwargs.setdefault("shuffle", False)
+        # Arrays are checked here, before the first step; a data set as it is read.
+        x, y = self._checked(x, y, ("x", "y"))
+        if validation_data is not None:
+            validation_data = self._checked_validation_data(validation_data)
+        with self._data_errors():
+            return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        # `fit` evaluates its validation data with this flag, checked already.
+        if not kwargs.get("_use_cached_eval_dataset"):
+            x, y = self._checked(x, y, ("x", "y"))
+        with self._data_errors():
+            return super().evaluate(x, y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        if isinstance(x, tf.data.Dataset):
+            x = self.checked_dataset(x, "x", predicting=True)
+        else:
+            x = self.check_predict_arrays(x)
+        with self._data_errors():
+            return super().predict(x, *args, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="keras_ae")
-class Autoencoder(keras.Model):
+class Autoencoder(DataChecks, keras.Model):
     """An autoencoder made of a standalone encoder and decoder.
 
     `call(x)` is the reconstruction. Training goes through `fit` with the
@@ -188,8 +337,7 @@ class Autoencoder(keras.Model):
 
     def encode(self, x, batch_size: int = 256) -> np.ndarray:
         """Codes of a batch of examples, as a NumPy array."""
-        x = check_batch(x, self.data_shape, "x")
-        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return self.encoder.predict(self.check_data(x, "x"), batch_size=batch_size, verbose=0)
 
     def decode(self, z, batch_size: int = 256) -> np.ndarray:
         """Decoded examples for a batch of codes, as a NumPy array."""
@@ -198,8 +346,9 @@ class Autoencoder(keras.Model):
 
     def reconstruct(self, x, batch_size: int = 256) -> np.ndarray:
         """Reconstructions of a batch of examples (no training-time corruption)."""
-        x = check_batch(x, self.data_shape, "x")
-        return self.predict(x, batch_size=batch_size, verbose=0)
+        # Checked here, so Keras's own `predict` (not ours, which would
+        # check the batch a second time).
+        return keras.Model.predict(self, self.check_data(x, "x"), batch_size=batch_size, verbose=0)
 
     def latent_codes(self, x, batch_size: int = 256) -> np.ndarray:
         """One code per example (a variational family gives its mean)."""
@@ -213,7 +362,7 @@ class Autoencoder(keras.Model):
             steps: codes on the path, both ends included (>= 2).
             method: `"linear"` or `"slerp"` (see `keras_ae.latent.interpolate_codes`).
         """
-        pair = [check_batch(np.asarray(v, dtype="float32")[None], self.data_shape, name)[0] for v, name in ((a, "a"), (b, "b"))]
+        pair = [self.check_data(np.asarray(v, dtype="float32")[None], name)[0] for v, name in ((a, "a"), (b, "b"))]
         start, end = self.latent_codes(np.stack(pair))
         return self.decode(interpolate_codes(start, end, steps, method))
 
@@ -365,26 +514,24 @@ class Autoencoder(keras.Model):
         own = list(self.trackers.values())
         return own + [m for m in super().metrics if m.name not in self.trackers]
 
-    # === Data checks on the array entry points ===
+    # === Data checks (see `DataChecks`) ===
+
+    @property
+    def data_range(self) -> ValueRange | None:
+        if self.reconstruction_loss == "bce":
+            return ValueRange(0.0, 1.0, "the Bernoulli loss (reconstruction_loss='bce')")
+        return None
 
     def _check_array(self, x, name):
-        if isinstance(x, (np.ndarray, list)):
-            return check_batch(x, self.data_shape, name)
+        if isinstance(x, (np.ndarray, list)) or tf.is_tensor(x):
+            return self.check_data(x, name)
         return x
 
-    def check_fit_arrays(self, x, y):
-        """`(x, y)` of `fit`/`evaluate`, arrays checked against the model."""
-        return self._check_array(x, "x"), self._check_array(y, "y")
+    def check_fit_arrays(self, x, y, names=("x", "y")):
+        return self._check_array(x, names[0]), self._check_array(y, names[1])
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if isinstance(x, tf.data.Dataset):
-            # A dataset shuffles itself; Keras's default shuffle=True only
-            # produces a warning for it.
-            kwargs.setdefault("shuffle", False)
-        return super().fit(*self.check_fit_arrays(x, y), *args, **kwargs)
-
-    def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(*self.check_fit_arrays(x, y), *args, **kwargs)
+    def check_predict_arrays(self, x):
+        return self._check_array(x, "x")
 
     # === Config ===
 

@@ -5,10 +5,11 @@ draws examples of chosen classes."""
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from keras_ae.blocks import ARCHITECTURES, condition_on_labels, conditioned_shape, gaussian_encoder
-from keras_ae.labels import ConditionalSampling, check_labels, one_hot
+from keras_ae.labels import ConditionalSampling, check_labels, labelled_batch, one_hot
 from keras_ae.models.base import register_family
 from keras_ae.models.vae import VAE
 from keras_ae.validation import check_batch, check_positive_int
@@ -63,24 +64,24 @@ class ConditionalVAE(ConditionalSampling, VAE):
 
     # === Public API ===
 
-    def _labelled(self, x, labels, shape, name):
-        x = check_batch(x, shape, name)
+    def _labelled(self, x, labels):
         return [x, ops.one_hot(check_labels(labels, self.num_classes, len(x)), self.num_classes)]
 
     def encode(self, x, labels, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """The posterior's mean and log-variance given the labels."""
-        mean, log_var = self.encoder.predict(self._labelled(x, labels, self.data_shape, "x"), batch_size=batch_size, verbose=0)
+        x = self.check_data(x, "x")
+        mean, log_var = self.encoder.predict(self._labelled(x, labels), batch_size=batch_size, verbose=0)
         return mean, log_var
 
     def latent_codes(self, x, labels, batch_size: int = 256) -> np.ndarray:
         return self.encode(x, labels, batch_size=batch_size)[0]
 
     def decode(self, z, labels, batch_size: int = 256) -> np.ndarray:
-        return self.decoder.predict(self._labelled(z, labels, self.latent_shape, "z"), batch_size=batch_size, verbose=0)
+        z = check_batch(z, self.latent_shape, "z")
+        return self.decoder.predict(self._labelled(z, labels), batch_size=batch_size, verbose=0)
 
     def reconstruct(self, x, labels, batch_size: int = 256) -> np.ndarray:
-        x = check_batch(x, self.data_shape, "x")
-        labels = check_labels(labels, self.num_classes, len(x))
+        # `predict` checks both.
         return self.predict((x, labels), batch_size=batch_size, verbose=0)
 
     def interpolate(self, *args, **kwargs):
@@ -91,15 +92,25 @@ class ConditionalVAE(ConditionalSampling, VAE):
 
     # === Training ===
 
-    def check_fit_arrays(self, x, y):
+    def check_fit_arrays(self, x, y, names=("x", "y")):
         if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:
             x, y = x
-        if isinstance(x, np.ndarray) or isinstance(y, (np.ndarray, list)):
+        if isinstance(x, np.ndarray) or tf.is_tensor(x) or isinstance(y, (np.ndarray, list)) or tf.is_tensor(y):
             if y is None:
-                raise ValueError("The conditional VAE trains on (images, labels). Received: y=None")
-            x = check_batch(x, self.data_shape, "x")
-            return (x, check_labels(y, self.num_classes, len(x), name="y")), None
+                raise ValueError(f"The conditional VAE trains on (images, labels). Received: {names[1]}=None")
+            x = self.check_data(x, names[0])
+            return (x, check_labels(y, self.num_classes, len(x), name=names[1])), None
         return x, y
+
+    def check_predict_arrays(self, inputs):
+        if isinstance(inputs, (tuple, list)) and len(inputs) == 2:
+            x = self.check_data(inputs[0], "x")
+            return x, check_labels(inputs[1], self.num_classes, len(x))
+        return inputs
+
+    def batch_parts(self, data, predicting=False):
+        x, labels = labelled_batch(data)
+        return {"x": x, "labels": labels}
 
     def unpack_batch(self, data):
         inputs, labels, sample_weight = super().unpack_batch(data)

@@ -10,11 +10,24 @@ import tensorflow as tf
 from keras import ops
 
 from keras_ae.blocks import condition_on_labels, conditioned_shape, conv_networks
-from keras_ae.labels import ConditionalSampling, check_labels, one_hot
+from keras_ae.labels import ConditionalSampling, check_labels, labelled_batch, one_hot
 from keras_ae.latent import interpolate_codes, prior_codes
 from keras_ae.layers import GaussianSampler
-from keras_ae.models.base import Autoencoder, _input_shape_of, register_family
-from keras_ae.validation import check_batch, check_positive_int
+from keras_ae.models.base import Autoencoder, DataChecks, _input_shape_of, register_family
+from keras_ae.validation import ValueRange, check_batch, check_positive_int
+
+# The data range a generator's output activation can reach: real images
+# outside it let the discriminator win on the range alone.
+_GENERATOR_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def _output_activation(network) -> str | None:
+    """The name of the activation of `network`'s last layer (looking into
+    nested models), or None."""
+    layer = network.layers[-1]
+    while isinstance(layer, keras.Model):
+        layer = layer.layers[-1]
+    return getattr(getattr(layer, "activation", None), "__name__", None)
 
 
 def _default_optimizer():
@@ -43,7 +56,7 @@ def dcgan_networks(image_shape, latent_dim, filters=(64, 128), kernel_size=4, co
 
 
 @register_family("gan")
-class GAN(keras.Model):
+class GAN(DataChecks, keras.Model):
     """Generative adversarial network (Goodfellow et al., 2014), DCGAN-style
     networks by default (Radford et al., 2016).
 
@@ -245,12 +258,25 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)  # a data set shuffles itself
-        elif isinstance(x, np.ndarray):
-            x = check_batch(x, self.data_shape, "x")
-        return super().fit(x, y, *args, **kwargs)
+    # === Data checks (see `DataChecks`) ===
+
+    @property
+    def data_range(self) -> ValueRange | None:
+        activation = _output_activation(self.generator)
+        if activation not in _GENERATOR_RANGES:
+            return None
+        return ValueRange(*_GENERATOR_RANGES[activation], f"the generator's {activation} output")
+
+    def check_fit_arrays(self, x, y, names=("x", "y")):
+        if isinstance(x, (np.ndarray, list)) or tf.is_tensor(x):
+            x = self.check_data(x, names[0])
+        return x, y
+
+    def batch_parts(self, data, predicting=False):
+        if predicting:
+            return {}  # codes, which have no range
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return {"x": x}
 
     # === Config ===
 
@@ -318,15 +344,26 @@ class ConditionalGAN(ConditionalSampling, GAN):
         return self.decode(codes, [label] * len(codes))
 
     def split_batch(self, data):
-        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if isinstance(x, (tuple, list)):
-            x, labels = x
+        x, labels = labelled_batch(data)
         return x, (one_hot(labels, self.num_classes),)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if isinstance(x, np.ndarray):
+    def check_fit_arrays(self, x, y, names=("x", "y")):
+        if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:
+            x, y = x
+        if isinstance(x, np.ndarray) or tf.is_tensor(x) or isinstance(y, (np.ndarray, list)) or tf.is_tensor(y):
             if y is None:
-                raise ValueError("The conditional GAN trains on (images, labels). Received: y=None")
-            x = check_batch(x, self.data_shape, "x")
-            y = check_labels(y, self.num_classes, len(x), name="y")
-        return super().fit(x, y, *args, **kwargs)
+                raise ValueError(f"The conditional GAN trains on (images, labels). Received: {names[1]}=None")
+            x = self.check_data(x, names[0])
+            y = check_labels(y, self.num_classes, len(x), name=names[1])
+        return x, y
+
+    def check_predict_arrays(self, inputs):
+        # `predict` takes codes and labels; the codes have no range.
+        if isinstance(inputs, (tuple, list)) and len(inputs) == 2:
+            z, labels = inputs
+            return z, check_labels(labels, self.num_classes, len(z))
+        return inputs
+
+    def batch_parts(self, data, predicting=False):
+        x, labels = labelled_batch(data)
+        return {"labels": labels} if predicting else {"x": x, "labels": labels}

@@ -8,7 +8,6 @@ import numpy as np
 from keras_ae.blocks import image_to_image_networks, receptive_field
 from keras_ae.layers import Corruption
 from keras_ae.models.base import Autoencoder, register_family
-from keras_ae.validation import check_batch
 
 
 @register_family("image_to_image")
@@ -113,8 +112,7 @@ class ImageToImage(Autoencoder):
     def encode(self, x, batch_size: int = 256) -> list[np.ndarray]:
         """The encoder's outputs for a batch: the bottleneck feature map,
         what each level passes across, and the images (as `decode` takes them)."""
-        x = check_batch(x, self.data_shape, "x")
-        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return self.encoder.predict(self.check_data(x, "x"), batch_size=batch_size, verbose=0)
 
     def decode(self, outputs, batch_size: int = 256) -> np.ndarray:
         """Images from the encoder's outputs (see `encode`)."""
@@ -130,7 +128,7 @@ class ImageToImage(Autoencoder):
         restored = []
         for i, image in enumerate(batch):
             name = "image" if single else f"images[{i}]"
-            image = check_batch(np.asarray(image, dtype="float32")[None], (None, None, channels), name)
+            image = self.check_data(np.asarray(image, dtype="float32")[None], name, (None, None, channels))
             side = min(image.shape[1:3])
             if side < self.receptive_field:
                 raise ValueError(

@@ -14,7 +14,7 @@ from keras_ae.latent import prior_codes
 from keras_ae.layers import GaussianSampler
 from keras_ae.models.base import Autoencoder, register_family
 from keras_ae.validation import (
-    check_batch,
+    ValueRange,
     check_choice,
     check_non_negative,
     check_non_negative_int,
@@ -117,8 +117,7 @@ class VAE(Autoencoder):
 
     def encode(self, x, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """The posterior's mean and log-variance for a batch, as NumPy arrays."""
-        x = check_batch(x, self.data_shape, "x")
-        mean, log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        mean, log_var = self.encoder.predict(self.check_data(x, "x"), batch_size=batch_size, verbose=0)
         return mean, log_var
 
     def latent_codes(self, x, batch_size: int = 256) -> np.ndarray:
@@ -127,6 +126,14 @@ class VAE(Autoencoder):
     def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
         """Decodes `n` codes drawn from the prior N(0, I)."""
         return self.decode(prior_codes(n, self.latent_shape, seed), batch_size=batch_size)
+
+    @property
+    def data_range(self) -> ValueRange | None:
+        if self.likelihood == "bernoulli":
+            return ValueRange(0.0, 1.0, "the Bernoulli likelihood (likelihood='bernoulli')")
+        if self.binarize:
+            return ValueRange(0.0, 1.0, "binarize=True, which draws each value as a probability")
+        return None
 
     # === Objective ===
 

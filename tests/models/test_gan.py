@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_ae
 
@@ -129,3 +130,59 @@ def test_a_gan_has_no_reconstructions(gan_run, argv, capsys):
     assert cli.main([*argv, str(gan_run / "model.keras")]) == 2
     err = capsys.readouterr().err
     assert "Received:" in err and len(err.strip().splitlines()) == 1
+
+
+def test_real_images_outside_the_generators_range_are_an_error(mnist_digits):
+    # A sigmoid generator cannot reach 0-255 pixels: the discriminator
+    # would win on the range alone, and fit would report numbers anyway.
+    gan = make_gan()
+    gan.compile()
+    weights = gan.get_weights()
+    x = np.round(mnist_digits[:8] * 255)
+    expected = (
+        r"^`x` must hold values in \[0, 1\] for the generator's sigmoid output; divide 8-bit images by 255\. "
+        r"Received: x with values in \[0\.0, 255\.0\]{}$"
+    )
+    dataset = tf.data.Dataset.from_tensor_slices(x).batch(8)
+    for call, where in [
+        (lambda: gan.fit(x, verbose=0), ""),
+        (lambda: gan.fit(x.astype("uint8"), verbose=0), ""),
+        (lambda: gan.evaluate(x, verbose=0), ""),
+        (lambda: gan.fit(dataset, verbose=0), r" \(a batch of the data set given as `x`\)"),
+    ]:
+        with pytest.raises(ValueError, match=expected.format(where)):
+            call()
+    for before, after in zip(weights, gan.get_weights()):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_the_generators_output_sets_the_range():
+    def gan_with(activation):
+        generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation=activation)])
+        discriminator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        return keras_ae.GAN(generator, discriminator)
+
+    tanh = gan_with("tanh")
+    tanh.compile()
+    assert tanh.evaluate(np.full((2, 4), -1.0, "float32"), verbose=0)
+    with pytest.raises(ValueError, match=r"in \[-1, 1\] for the generator's tanh output; scale 8-bit images with "
+                                         r"x / 127\.5 - 1\. Received: x with values in \[0\.0, 255\.0\]$"):
+        tanh.fit(np.array([[0.0, 1.0, 2.0, 255.0]], "float32"), verbose=0)
+    assert gan_with(None).data_range is None
+
+
+def test_conditional_gan_refuses_out_of_range_labels(mnist_digits):
+    cgan = make_gan(keras_ae.ConditionalGAN, num_classes=10)
+    cgan.compile()
+    x, labels = mnist_digits[:4], np.array([0, 1, -1, 3])
+    dataset = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
+    for call, name, where in [
+        (lambda: cgan.fit(x, labels, verbose=0), "y", ""),
+        (lambda: cgan.evaluate(x, labels, verbose=0), "y", ""),
+        (lambda: cgan.fit(dataset, verbose=0), "labels", r" \(a batch of the data set given as `x`\)"),
+        (lambda: cgan.evaluate(dataset, verbose=0), "labels", r" \(a batch of the data set given as `x`\)"),
+        (lambda: cgan.predict((np.zeros((4, 8), "float32"), labels), verbose=0), "labels", ""),
+        (lambda: cgan.generate(labels), "labels", ""),
+    ]:
+        with pytest.raises(ValueError, match=rf"^`{name}` must be class ids in \[0, 10\)\. Received: {name} containing -1{where}$"):
+            call()

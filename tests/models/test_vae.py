@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_ae
 from keras_ae import evaluation
@@ -112,3 +113,59 @@ class TestVAE(FamilyTest):
         encoder, decoder = keras_ae.blocks.dense_networks((6,), 2)
         with pytest.raises(ValueError, match="mean, log_var"):
             keras_ae.VAE(encoder, decoder)
+
+
+def tiny_vae(**kwargs):
+    keras.utils.set_random_seed(0)
+    model = keras_ae.VAE.from_spec((8, 8, 1), 2, architecture="dense", architecture_options={"units": (8,)}, seed=1, **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    return model
+
+
+def test_bernoulli_vae_refuses_a_dataset_of_0_255_pixels():
+    model = tiny_vae()
+    weights = model.get_weights()
+    x = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 1)).astype("float32")
+    x[0, 0, 0, 0], x[0, 0, 1, 0] = 0.0, 255.0  # both in the first batch
+    dataset = tf.data.Dataset.from_tensor_slices(x).batch(4)
+    message = (
+        r"^`x` must hold values in \[0, 1\] for the Bernoulli likelihood \(likelihood='bernoulli'\); divide 8-bit "
+        r"images by 255\. Received: x with values in \[0\.0, 255\.0\] \(a batch of the data set given as `x`\)$"
+    )
+    for call in (model.fit, model.evaluate, model.predict):
+        with pytest.raises(ValueError, match=message):
+            call(dataset, verbose=0)
+    # The first batch stopped `fit` before the step could change a weight.
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_a_legitimate_run_is_unchanged_by_the_checks(mnist_digits):
+    # The check is a step of the data set's pipeline; the weights (and the
+    # sampler's draws they depend on) match Keras's own fit bit for bit.
+    x = mnist_digits[:64, 10:18, 10:18]
+    dataset = tf.data.Dataset.from_tensor_slices(x).batch(16)
+    checked, plain = tiny_vae(), tiny_vae()
+    checked.fit(dataset, epochs=2, verbose=0)
+    keras.Model.fit(plain, dataset, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(checked.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_gaussian_likelihood_takes_any_range_unless_binarized():
+    x = np.full((2, 8, 8, 1), 255.0, "float32")
+    assert tiny_vae(likelihood="gaussian").data_range is None
+    assert tiny_vae(likelihood="gaussian").reconstruct(x).shape == x.shape
+    binarized = tiny_vae(likelihood="gaussian", binarize=True)
+    with pytest.raises(ValueError, match=r"for binarize=True, which draws each value as a probability"):
+        binarized.fit(x, verbose=0)
+
+
+def test_importance_sampled_nll_refuses_0_255_floats():
+    model = tiny_vae()
+    x = np.random.default_rng(0).integers(0, 256, (4, 8, 8, 1))
+    x.flat[0], x.flat[-1] = 0, 255
+    with pytest.raises(ValueError, match=r"Received: x with values in \[0\.0, 255\.0\]$"):
+        evaluation.importance_sampled_nll(model, x.astype("float32"), k=2)
+    # uint8 images are scaled to [0, 1] there, as its docstring says.
+    assert np.isfinite(evaluation.importance_sampled_nll(model, x.astype("uint8"), k=2)["nll"])
