@@ -114,3 +114,8 @@ def test_readme_detector_commands_find_the_window_without_false_alarms(tmp_path,
     summary = json.loads((tmp_path / detect[detect.index("--out") + 1] / "summary.json").read_text())
     assert summary["against_windows"]["found"] == 1
     assert summary["against_windows"]["false_positive_events"] == 0
+    detector = anomaly.AnomalyDetector.load(tmp_path / fit[fit.index("--out") + 1])
+    table = anomaly.SERIES_DETECTOR_DEFAULTS
+    saved = {"window": detector.window, "stride": detector.stride, "scoring": detector.scoring,
+             "point_reduce": detector.point_reduce, "error": detector.error, "threshold": detector.threshold_method}
+    assert saved == {key: table[key] for key in saved}
