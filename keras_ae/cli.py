@@ -161,28 +161,43 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train FAMILY (recurrent or conv1d) on the windows of a normal series, "
         "standardized with its own statistics, fit the threshold on it, and save the "
         "detector (model.keras, detector.json) to --out. Default series: NAB's "
-        "art_daily_small_noise, shipped with the package.",
+        "art_daily_small_noise, shipped with the package. A setting not given is the "
+        "benchmarked detector's (benchmarks/nab_anomaly.py, art_daily).",
     )
     fit_detector.add_argument("family", help="recurrent or conv1d (any family taking (window, features))")
     fit_detector.add_argument("--series", help="CSV with a header and a value column (default: the embedded NAB series)")
     fit_detector.add_argument("--column", default="value")
-    fit_detector.add_argument("--window", type=int, default=288)
-    fit_detector.add_argument("--stride", type=int, default=1)
-    fit_detector.add_argument("--latent-dim", type=int, default=16)
-    fit_detector.add_argument("--epochs", type=int, default=30)
-    fit_detector.add_argument("--batch-size", type=int, default=64)
-    fit_detector.add_argument("--learning-rate", type=float, default=1e-3)
-    fit_detector.add_argument("--seed", type=int, default=0)
-    fit_detector.add_argument("--threshold", default="max", choices=DETECTOR_THRESHOLDS, help=" | ".join(DETECTOR_THRESHOLDS))
-    fit_detector.add_argument("--k", type=float, default=3.0, help="sigma threshold: mean + k std")
-    fit_detector.add_argument("--percentile", type=float, default=99.0)
-    fit_detector.add_argument("--scoring", default="point", choices=DETECTOR_SCORINGS,
-                              help="a point's own error, or its windows' mean error")
-    fit_detector.add_argument("--point-reduce", default="min", choices=DETECTOR_REDUCTIONS,
-                              help="how the windows over a point combine")
-    fit_detector.add_argument("--error", default="mse", choices=DETECTOR_ERRORS)
+    # None means the benchmarked setting (keras_ae.anomaly.SERIES_DETECTOR_DEFAULTS),
+    # filled in by train_series_detector, so the command is the benchmark's.
+    from keras_ae.anomaly import SERIES_DETECTOR_DEFAULTS as bench, SERIES_DETECTOR_OPTIONS
+
+    fit_detector.add_argument("--window", type=int, help=f"points per window (default {bench['window']})")
+    fit_detector.add_argument("--stride", type=int,
+                              help=f"step between windows, in training and scoring (default {bench['stride']})")
+    fit_detector.add_argument("--latent-dim", type=int, help=f"default {bench['latent_dim']}")
+    fit_detector.add_argument("--epochs", type=int,
+                              help=f"at most (early stopping on the last 10%% of windows; default {bench['epochs']})")
+    fit_detector.add_argument("--batch-size", type=int, help=f"default {bench['batch_size']}")
+    fit_detector.add_argument("--learning-rate", type=float, help=f"Adam's step (default {bench['learning_rate']:g})")
+    fit_detector.add_argument("--seed", type=int, help=f"default {bench['seed']}")
+    fit_detector.add_argument("--threshold", choices=DETECTOR_THRESHOLDS,
+                              help=f"{' | '.join(DETECTOR_THRESHOLDS)} (default {bench['threshold']})")
+    fit_detector.add_argument("--k", type=float, help=f"sigma threshold: mean + k std (default {bench['k']:g})")
+    fit_detector.add_argument("--percentile", type=float,
+                              help=f"percentile threshold (default {bench['percentile']:g})")
+    fit_detector.add_argument("--scoring", choices=DETECTOR_SCORINGS,
+                              help="point: a point's own error; window: the mean errors of its windows, the "
+                              f"threshold then fit on the training windows (default {bench['scoring']})")
+    fit_detector.add_argument("--point-reduce", choices=DETECTOR_REDUCTIONS,
+                              help=f"how the windows over a point combine (default {bench['point_reduce']})")
+    fit_detector.add_argument("--error", choices=DETECTOR_ERRORS, help=f"default {bench['error']}")
+    architectures = "; ".join(
+        f"{family}: {', '.join(f'{k}={v}' for k, v in options.items())}"
+        for family, options in SERIES_DETECTOR_OPTIONS.items()
+    )
     fit_detector.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
-                              help="a family argument, e.g. units=(64,) or cell=gru; repeatable")
+                              help="a family argument, e.g. units=(32,) or cell=gru; repeatable; over the "
+                              f"benchmarked architecture ({architectures})")
     fit_detector.add_argument("--out", required=True, help="the detector's folder")
     fit_detector.add_argument("--overwrite", action="store_true")
 
@@ -418,8 +433,9 @@ def _run(args: argparse.Namespace) -> None:
                 error=args.error, verbose=fit_verbosity(),
             )
             detector.save(args.out, overwrite=args.overwrite)
-            print(f"Wrote {args.out}: {args.family} detector, window {detector.window}, threshold "
-                  f"{detector.threshold:.4g} ({args.threshold} on {series})")
+            print(f"Wrote {args.out}: {args.family} detector, window {detector.window} every {detector.stride}, "
+                  f"{detector.scoring} scoring, threshold {detector.threshold:.4g} "
+                  f"({detector.threshold_method} on {series})")
             return
         detector = anomaly.AnomalyDetector.load(args.model)
         if not isinstance(detector, anomaly.SeriesAnomalyDetector):

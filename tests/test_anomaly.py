@@ -105,6 +105,31 @@ def test_series_detector_finds_the_jump_in_the_embedded_nab_series(tmp_path):
     np.testing.assert_allclose(loaded.score(test.values[:600]), detector.score(test.values[:600]), rtol=1e-5)
 
 
+def test_window_scoring_fits_its_threshold_on_the_training_windows():
+    """With scoring="window" the threshold is a statistic of the windows'
+    errors, each window once, not of the point scores; "f1" stays on the
+    points, whose labels it needs."""
+    import keras
+
+    series = np.sin(np.arange(200) / 5.0) + np.random.default_rng(0).normal(0, 0.3, 200)
+    series[100:104] += 5.0  # the worst windows lie inside the series, so no point has one alone
+    keras.utils.set_random_seed(0)
+    model = keras_ae.Conv1DAutoencoder((16, 1), 4, filters=(4,))
+    detector = anomaly.SeriesAnomalyDetector(model, {"mean": [0.0], "std": [1.0]}, stride=2, scoring="window")
+    windows = detector.window_scores(series)
+    assert windows.shape == (93,)  # starts 0, 2, ..., 184
+    assert detector.fit_threshold(series, "max") == pytest.approx(windows.max())
+    assert detector.score(series).max() < windows.max()  # the point scores would give a lower threshold
+    assert detector.fit_threshold(series, "percentile", percentile=50) == pytest.approx(np.median(windows))
+    labels = np.zeros(200, dtype=bool)
+    labels[100:110] = True
+    threshold = detector.fit_threshold(series, "f1", labels=labels)
+    expected = anomaly.calibrate_threshold(detector.score(series), "f1", labels=labels)
+    assert threshold == pytest.approx(expected)
+    point = anomaly.SeriesAnomalyDetector(model, {"mean": [0.0], "std": [1.0]}, stride=2, scoring="point")
+    assert point.fit_threshold(series, "max") == pytest.approx(point.score(series).max())
+
+
 @pytest.mark.parametrize(
     "series, message",
     [(np.ones(10), "shorter than one window"), (np.r_[np.ones(50), np.nan], "NaN or inf, the first at index 50")],

@@ -72,6 +72,50 @@ def test_constant_training_series_is_refused(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("flag, value", [("--window", "0"), ("--stride", "0"), ("--epochs", "0"), ("--latent-dim", "-2")])
+def test_a_bad_setting_over_the_defaults_is_one_line_naming_it(tmp_path, capsys, flag, value):
+    out = tmp_path / "d"
+    assert cli.main(["fit-detector", "conv1d", flag, value, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{flag[2:].replace('-', '_')}={value}" in err
+    assert not out.exists()
+
+
 def test_detect_refuses_a_model_that_is_not_a_detector(tmp_path, capsys):
     assert cli.main(["detect", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "saved detector" in capsys.readouterr().err
+
+
+def readme_detector_commands() -> list[list[str]]:
+    """The README's `keras-ae fit-detector` and `keras-ae detect` lines on the
+    shipped series, as written there (comments dropped)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    lines = [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", readme, re.S)
+             for line in block.splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines
+                if line.startswith(("keras-ae fit-detector ", "keras-ae detect ")) and "--series" not in line]
+    assert [argv[0] for argv in commands] == ["fit-detector", "detect"], commands
+    return commands
+
+
+def test_readme_detector_commands_find_the_window_without_false_alarms(tmp_path, monkeypatch, capsys):
+    """Issue 22: the README's two commands, with no flag added, are the
+    benchmarked detector (benchmarks/nab_anomaly.py): the labelled
+    art_daily_jumpsup window is found and nothing outside it is flagged."""
+    monkeypatch.chdir(tmp_path)  # the README's relative --out folders land here
+    fit, detect = readme_detector_commands()
+    assert cli.main(fit) == 0
+    assert cli.main(detect) == 0
+    assert "labelled windows found 1/1, false-positive runs 0." in capsys.readouterr().out
+    summary = json.loads((tmp_path / detect[detect.index("--out") + 1] / "summary.json").read_text())
+    assert summary["against_windows"]["found"] == 1
+    assert summary["against_windows"]["false_positive_events"] == 0
+    detector = anomaly.AnomalyDetector.load(tmp_path / fit[fit.index("--out") + 1])
+    table = anomaly.SERIES_DETECTOR_DEFAULTS
+    saved = {"window": detector.window, "stride": detector.stride, "scoring": detector.scoring,
+             "point_reduce": detector.point_reduce, "error": detector.error, "threshold": detector.threshold_method}
+    assert saved == {key: table[key] for key in saved}
