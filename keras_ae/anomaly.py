@@ -11,6 +11,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+# The benchmarked detector's settings live in the TensorFlow-free catalog, for
+# `keras-ae fit-detector --help`; re-exported here, where they are used.
+from keras_ae.catalog import SERIES_DETECTOR_DEFAULTS, SERIES_DETECTOR_OPTIONS  # noqa: F401
 from keras_ae.outputs import staged_output
 from keras_ae.timeseries import (
     POINT_REDUCTIONS, Standardizer, check_series, sliding_windows, window_starts, windows_mask, windows_to_points,
@@ -375,30 +378,6 @@ class SeriesAnomalyDetector(AnomalyDetector):
 
 
 # === Training a series detector ===
-
-# The detector benchmarked on NAB's art_daily pair (benchmarks/nab_anomaly.py,
-# part 1, reads this table): the defaults of `train_series_detector` and of
-# `keras-ae fit-detector`, so that the README's commands give the benchmark's
-# figures. Each window is scored by its mean error, the threshold fit on the
-# training windows (see `SeriesAnomalyDetector.fit_threshold`): over seeds 0-2
-# with oneDNN on and off, the conv1d and LSTM detectors found the labelled
-# window every time with no false alarm, every score outside it at most 0.81
-# of the threshold. Each point's own error against the largest training point
-# score, the benchmark's rule before, flagged a day transition in 4 of those 6
-# runs of its conv1d detector (stride 1). Stride 4 trains in about a third of
-# stride 1's time.
-SERIES_DETECTOR_DEFAULTS = {
-    "window": 288, "stride": 4, "latent_dim": 32, "epochs": 50, "batch_size": 128, "learning_rate": 1e-3,
-    "seed": 0, "threshold": "max", "k": 3.0, "percentile": 99.0, "scoring": "window", "point_reduce": "min",
-    "error": "mse",
-}
-# The benchmarked architectures, pinned here so that a change to a family's
-# own defaults cannot move the detector away from its figures.
-SERIES_DETECTOR_OPTIONS = {
-    "conv1d": {"filters": (32, 16), "kernel_size": 7},
-    "recurrent": {"units": (64,)},
-}
-
 
 def series_detector_defaults(family: str) -> dict:
     """`train_series_detector`'s settings for `family` where none are given:

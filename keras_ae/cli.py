@@ -167,9 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit_detector.add_argument("family", help="recurrent or conv1d (any family taking (window, features))")
     fit_detector.add_argument("--series", help="CSV with a header and a value column (default: the embedded NAB series)")
     fit_detector.add_argument("--column", default="value")
-    # None means the benchmarked setting (keras_ae.anomaly.SERIES_DETECTOR_DEFAULTS),
+    # None means the benchmarked setting (catalog.SERIES_DETECTOR_DEFAULTS),
     # filled in by train_series_detector, so the command is the benchmark's.
-    from keras_ae.anomaly import SERIES_DETECTOR_DEFAULTS as bench, SERIES_DETECTOR_OPTIONS
+    bench = catalog.SERIES_DETECTOR_DEFAULTS
 
     fit_detector.add_argument("--window", type=int, help=f"points per window (default {bench['window']})")
     fit_detector.add_argument("--stride", type=int,
@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit_detector.add_argument("--error", choices=DETECTOR_ERRORS, help=f"default {bench['error']}")
     architectures = "; ".join(
         f"{family}: {', '.join(f'{k}={v}' for k, v in options.items())}"
-        for family, options in SERIES_DETECTOR_OPTIONS.items()
+        for family, options in catalog.SERIES_DETECTOR_OPTIONS.items()
     )
     fit_detector.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                               help="a family argument, e.g. units=(32,) or cell=gru; repeatable; over the "
@@ -276,7 +276,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
     elif command == "fit-detector":
         catalog.check_options(args.family, None, dict(args.option), catalog.detector_options(args.family))
         for name in ("window", "stride", "latent_dim", "epochs", "batch_size"):
-            check_positive_int(getattr(args, name), name)
+            if getattr(args, name) is not None:  # None: the benchmarked setting
+                check_positive_int(getattr(args, name), name)
         check_output_dir(args.out, args.overwrite)
     elif command == "detect":
         if not (os.path.isfile(os.path.join(args.model, "detector.json"))

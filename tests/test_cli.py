@@ -167,6 +167,7 @@ sys.exit(status)
         (["evaluate", "{tmp}/missing.keras"], "Received: model="),
         (["fit-detector", "recurrent", "--series", "{tmp}/missing.csv", "--out", "{tmp}/d"], "Received: series="),
         (["fit-detector", "recurrent", "--option", "colour=2", "--out", "{tmp}/d"], "Unknown option 'colour'"),
+        (["fit-detector", "conv1d", "--window", "0", "--out", "{tmp}/d"], "Received: window=0"),
         (["detect", "{tmp}", "--out", "{tmp}/o"], "Received: model="),
         (["denoise", "unet_denoise_grey", "{tmp}/missing.png", "--out", "{tmp}/o"], "Received: image="),
         (["zoo", "show", "no_such_preset"], "Received: preset='no_such_preset'"),
