@@ -290,7 +290,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
     elif command in ("denoise", "upscale"):
         for image in args.images:
             if not os.path.isfile(image):
-                raise ValueError(f"Every image must be an existing file. Received: image='{image}'")
+                # The wording of keras_ae.restoration.read_image, which checks it again.
+                raise ValueError(f"No image file at {image}. Received: image='{image}'")
     elif command == "zoo" and args.zoo_command != "list":
         check_choice(args.name, catalog.preset_names(), "preset")
     if getattr(args, "series", None) is not None and not os.path.isfile(args.series):

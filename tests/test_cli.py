@@ -169,7 +169,7 @@ sys.exit(status)
         (["fit-detector", "recurrent", "--option", "colour=2", "--out", "{tmp}/d"], "Unknown option 'colour'"),
         (["fit-detector", "conv1d", "--window", "0", "--out", "{tmp}/d"], "Received: window=0"),
         (["detect", "{tmp}", "--out", "{tmp}/o"], "Received: model="),
-        (["denoise", "unet_denoise_grey", "{tmp}/missing.png", "--out", "{tmp}/o"], "Received: image="),
+        (["denoise", "unet_denoise_grey", "{tmp}/missing.png", "--out", "{tmp}/o"], "No image file at"),
         (["zoo", "show", "no_such_preset"], "Received: preset='no_such_preset'"),
     ],
 )
