@@ -6,7 +6,8 @@ a 9-float code, counting 32 bits per float (9 * 32 = 288 bits, the nearest
 float code under 294). Prints each one's test squared error per image (sum
 over the 784 pixels in [0, 1]), the codebook perplexity (exp of the entropy
 of code usage, over the test set's 490,000 grid cells, and as `fit` showed
-it over the last training epoch), then trains the PixelCNN prior, draws
+it over the last training epoch; also the share of cells that see only
+background, which all take one code and so cap the perplexity), then trains the PixelCNN prior, draws
 samples and reports the class histogram a small CNN classifier (the
 project's `evaluation.train_feature_classifier`) gives them: its KL
 divergence to uniform.
@@ -86,6 +87,15 @@ def main() -> None:
     vq_seconds = time.perf_counter() - started
     codes = vq.encode(x_test)
     test_perplexity, test_dead = perplexity(codes, recipe["num_codes"])
+    # Cells whose receptive field holds only background: their encoder
+    # vector is that of a blank image at the same place, so they all take
+    # that place's code, and their share caps the perplexity.
+    z = vq.encoder.predict(x_test, batch_size=500, verbose=0)
+    blank = np.all(np.abs(z - vq.encoder.predict(np.zeros((1, 28, 28, 1), "float32"), verbose=0)) < 1e-5, axis=-1)
+    share = float(blank.mean())
+    # At most: one code for every blank cell, the rest spread evenly over the others.
+    cap = math.exp(-share * math.log(share) + (1 - share) * math.log((recipe["num_codes"] - 1) / (1 - share)))
+    content_perplexity, _ = perplexity(codes[~blank], recipe["num_codes"])
     bits = math.prod(vq.grid) * math.log2(recipe["num_codes"])
     results["vq_vae"] = {
         **evaluation.evaluate_model(vq, x_test),
@@ -93,6 +103,10 @@ def main() -> None:
         "train_seconds": round(vq_seconds, 1),
         "test_perplexity": test_perplexity,
         "test_dead_codes": test_dead,
+        "blank_cell_share": share,
+        "blank_codes": int(len(np.unique(codes[blank]))),
+        "perplexity_cap_one_blank_code": cap,
+        "content_cell_perplexity": content_perplexity,
         "last_epoch_perplexity": float(history.history["perplexity"][-1]),
         "last_epoch_dead_codes": float(history.history["dead_codes"][-1]),
     }
@@ -136,6 +150,8 @@ def main() -> None:
           f"trained in {conv_r['train_seconds'] / 60:.1f} min")
     print(f"Codebook perplexity: {test_perplexity:.1f} of {recipe['num_codes']} on the test set "
           f"({test_dead} codes unused); {vq_r['last_epoch_perplexity']:.1f} over the last training epoch")
+    print(f"  {share:.1%} of the test cells see only background (they take {vq_r['blank_codes']} code(s)): "
+          f"a perplexity of at most {cap:.1f} with one code for them; {content_perplexity:.1f} over the other cells")
     print(f"Prior samples ({recipe['samples']}), classified (classifier test accuracy {accuracy:.3f}): "
           f"KL to uniform {hist['kl_to_uniform']:.4f}, shares {hist['shares']}")
     print(f"Wall time {results['wall_seconds'] / 60:.1f} min")

@@ -154,8 +154,7 @@ class VectorQuantizer(_SeededLayer):
         if self.restart_after:
             idle = ops.where(counts > 0, 0.0, self.idle_steps + 1.0)
             dead = idle >= self.restart_after
-            picked = keras.random.randint((self.num_codes,), 0, ops.shape(flat)[0], seed=self.seed_generator)
-            fresh = ops.take(flat, picked, axis=0)
+            fresh = ops.take(flat, self.restart_picks(ops.shape(flat)[0]), axis=0)
             codebook = ops.where(dead[:, None], fresh, self.codebook if codebook is None else codebook)
             if self.codebook_update == "ema":
                 # A restarted code's averages start over at its new vector.
@@ -167,6 +166,13 @@ class VectorQuantizer(_SeededLayer):
             self.ema_sums.assign(ema_sums)
         if codebook is not None:
             self.codebook.assign(codebook)
+
+    def restart_picks(self, vectors):
+        """For each code, the index of the batch vector it would restart on,
+        drawn uniformly among `vectors`. Each replica of a distributed step
+        draws its own; the codebook takes the first replica's (its weights
+        aggregate as "only_first_replica"), so replicas stay identical."""
+        return keras.random.randint((self.num_codes,), 0, vectors, seed=self.seed_generator)
 
     def smoothed(self, counts):
         """Laplace-smoothed counts: no code's count is zero, and the total is kept."""
