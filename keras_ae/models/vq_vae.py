@@ -88,9 +88,11 @@ class VectorQuantizer(_SeededLayer):
         self.codebook = self.add_weight(
             shape=(self.num_codes, self.code_dim), name="codebook", trainable=not ema,
             initializer=keras.initializers.RandomUniform(-limit, limit),
-            # Under tf.distribute every replica computes the same update from
-            # all-reduced statistics; a restart takes the first replica's draw.
-            aggregation="only_first_replica" if ema else "mean",
+            # Under tf.distribute every replica computes the same EMA update
+            # from all-reduced statistics and a restart takes the first
+            # replica's draw. (The optimizer's updates of a codebook trained
+            # by its loss are cross-replica, where this plays no part.)
+            aggregation="only_first_replica",
         )
         if ema:
             # Counts start at one and sums at the codebook, so the EMA
