@@ -500,6 +500,11 @@ class VQVAE(Autoencoder):
     def for_export(self):
         return _ExportView(self)
 
+    def export_codes(self, x) -> np.ndarray:
+        """What the exported decoder takes for examples `x`: their code
+        indices as float32 (the int8 converter calibrates on these)."""
+        return self.encode(x).astype("float32")
+
     # === Config ===
 
     def get_config(self):
