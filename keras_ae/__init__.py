@@ -34,7 +34,7 @@ _EXPORTS = {
     "keras_ae.models": (
         "FAMILIES", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "Conv1DAutoencoder",
         "RecurrentAutoencoder", "DenoisingAutoencoder", "DenseAutoencoder", "SparseAutoencoder", "VAE",
-        "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage",
+        "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage", "VQVAE",
         "get_family",
     ),
     "keras_ae.zoo": ("from_preset", "list_presets"),

@@ -118,6 +118,18 @@ def dense_networks(
     return encoder, decoder
 
 
+def _stack_padding(sides: Sequence[int], stages: int):
+    """`(pads, padding, grid)` of a stack of `stages` stride-2 stages: the
+    zero padding that makes each side a multiple of `2 ** stages` (as a
+    total per side and as the padding layer's argument) and the sides of
+    the feature map it ends in."""
+    factor = 2**stages
+    pads = [(-side) % factor for side in sides]
+    padding = tuple((p // 2, p - p // 2) for p in pads)
+    padding = padding[0] if len(sides) == 1 else padding
+    return pads, padding, tuple((side + p) // factor for side, p in zip(sides, pads))
+
+
 def conv_networks(
     input_shape: Sequence[int],
     latent_dim: int,
@@ -164,11 +176,8 @@ def conv_networks(
 
     *sides, channels = input_shape
     _, _, pad_layer, crop_layer = _CONV_LAYERS[len(sides)]
-    factor = 2 ** len(filters)
-    pads = [(-side) % factor for side in sides]
-    padding = tuple((p // 2, p - p // 2) for p in pads)
-    padding = padding[0] if len(sides) == 1 else padding
-    feature_shape = (*((side + p) // factor for side, p in zip(sides, pads)), filters[-1])
+    pads, padding, grid = _stack_padding(sides, len(filters))
+    feature_shape = (*grid, filters[-1])
 
     inputs = keras.Input(input_shape, name="x")
     h = inputs
@@ -194,6 +203,52 @@ def conv_networks(
     )(h)
     if any(pads):
         h = crop_layer(padding, name="crop")(h)
+    decoder = keras.Model(z, h, name="decoder")
+    return encoder, decoder
+
+
+def conv_grid_networks(
+    input_shape: Sequence[int],
+    latent_dim: int,
+    filters: Sequence[int] = (32, 64),
+    kernel_size: int = 3,
+    activation: str = "relu",
+    output_activation: str | None = "sigmoid",
+) -> tuple[keras.Model, keras.Model]:
+    """The strided stacks of `conv_networks` without the dense bottleneck:
+    the encoder ends in a grid of `latent_dim`-channel vectors (a 1x1
+    convolution), one per `2 ** len(filters)`-pixel cell, and the decoder
+    takes such a grid back to an image. The vector-quantized families
+    quantize each cell of the grid.
+
+    Args:
+        input_shape: `(height, width, channels)`.
+        latent_dim: channels of each grid vector.
+        filters: channels of each down-sampling stage; the decoder mirrors them.
+        kernel_size: side of every convolution kernel.
+        activation: activation of the hidden layers.
+        output_activation: activation of the reconstruction.
+    """
+    input_shape = check_shape(input_shape, "input_shape", rank=3)
+    check_positive_int(latent_dim, "latent_dim")
+    check_positive_int(kernel_size, "kernel_size")
+    filters = [check_positive_int(f, "filters") for f in filters]
+    if not filters:
+        raise ValueError(f"`filters` needs at least one stage. Received: filters={filters}")
+    *sides, channels = input_shape
+    pads, padding, grid = _stack_padding(sides, len(filters))
+
+    inputs = keras.Input(input_shape, name="x")
+    h = layers.ZeroPadding2D(padding, name="pad")(inputs) if any(pads) else inputs
+    h = conv_down_stack(h, filters, kernel_size, activation, name="encoder")
+    code = layers.Conv2D(latent_dim, 1, name="code")(h)
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    z = keras.Input((*grid, latent_dim), name="z")
+    h = conv_up_stack(z, filters[::-1], kernel_size, activation, name="decoder")
+    h = layers.Conv2D(channels, kernel_size, padding="same", activation=output_activation, name="output")(h)
+    if any(pads):
+        h = layers.Cropping2D(padding, name="crop")(h)
     decoder = keras.Model(z, h, name="decoder")
     return encoder, decoder
 

@@ -105,6 +105,9 @@ FAMILIES: dict[str, Family] = {
                                                    "reconstruction_loss")),
     "sparse": Family("conv", False, False, ("sparsity", "sparsity_weight", "target_activation", "reconstruction_loss")),
     "vae": Family("conv", False, False, _VAE),
+    "vq_vae": Family("conv", True, False, ("num_codes", "beta", "codebook_update", "ema_decay", "restart_after",
+                                          "filters", "kernel_size", "activation", "output_activation",
+                                          "prior_filters", "prior_blocks", "reconstruction_loss", "seed")),
 }
 
 # The built-in presets' manifest (keras_ae.zoo.MANIFEST), read here as a

@@ -350,7 +350,9 @@ def _calibration_feeds(model, part, representative, labels) -> list[np.ndarray]:
         extra = [check_labels(np.asarray(labels)[: len(x)], model.num_classes, len(x))]
     if part != "decoder" and hasattr(model, "encoder"):
         return [x, *extra]
-    if hasattr(model, "encoder"):
+    if hasattr(model, "export_codes"):  # a decoder exported on other codes (a VQ-VAE's indices)
+        codes = model.export_codes(x)
+    elif hasattr(model, "encoder"):
         codes = model.latent_codes(x, *extra)
     else:
         codes = prior_codes(len(x), model.latent_shape, seed=0)

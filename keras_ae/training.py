@@ -195,6 +195,13 @@ def train(
     started = time.perf_counter()
     history = model.fit(train_ds, epochs=epochs, validation_data=test_ds, verbose=verbose, callbacks=callbacks)
     train_seconds = time.perf_counter() - started
+    if hasattr(model, "fit_prior"):
+        # A family with a learned prior over its codes (vq_vae) trains it on
+        # the encoded training set once the codes are final, so the saved
+        # model samples.
+        with strategy.scope():
+            model.fit_prior(evaluation._as_unit_float(arrays.x_train[:train_examples]), epochs=epochs,
+                            batch_size=batch_size, verbose=verbose)
     distribute.barrier(strategy)
     watched = "d_loss" if adversarial else "loss"
     if not np.isfinite(history.history[watched][-1]):

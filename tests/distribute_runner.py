@@ -132,6 +132,10 @@ def make(family):
                                                           architecture_options={"units": (32,)})
     elif family == "vae":
         model = keras_ae.VAE.from_spec((28, 28, 1), 4, architecture="conv", architecture_options={"filters": (8, 16)})
+    elif family == "vq_vae":
+        # EMA codebook statistics all-reduced over the replicas; no code
+        # goes unused long enough to restart in three steps.
+        model = keras_ae.VQVAE((28, 28, 1), 4, num_codes=16, filters=(8, 16), prior_filters=8, seed=0)
     else:
         model = keras_ae.ConvAutoencoder((28, 28, 1), 8, filters=(8, 16))
     model.compile(optimizer=optimizer())
@@ -237,6 +241,9 @@ DRAWS = {
             lambda m, x, y: {"codes": m.prior_noise(x)}),
     "cgan": (lambda: keras_ae.ConditionalGAN.from_spec((28, 28, 1), 4, filters=(4, 8), seed=1),
              lambda m, x, y: {"codes": m.prior_noise(x)}),
+    # The batch vectors dead codes would restart on (the first replica's are applied).
+    "vq_vae": (lambda: keras_ae.VQVAE((28, 28, 1), 4, num_codes=8, filters=(4, 8), prior_filters=8, seed=1),
+               lambda m, x, y: {"restart_picks": m.quantizer.restart_picks(4 * 49)}),
 }
 
 

@@ -81,12 +81,13 @@ def single(tmp_path_factory):
 def test_two_replicas_match_one_device_for_every_custom_step(tmp_path):
     """MirroredStrategy over two logical CPUs against one device: the same
     weights after 3 SGD steps for the conv AE, the VAE, the contractive AE,
-    the KL-sparse AE (a batch statistic, all-reduced) and both GAN networks. The negative control, an unscaled hand-written
+    the KL-sparse AE (a batch statistic, all-reduced), both GAN networks and
+    the VQ-VAE (its EMA codebook statistics, all-reduced). The negative control, an unscaled hand-written
     `ops.mean` step, takes twice the step over two replicas."""
     out = tmp_path / "parity.npz"
-    run_group([["parity", "conv,vae,contractive,sparse_kl,gan,naive", str(out)]])
+    run_group([["parity", "conv,vae,contractive,sparse_kl,gan,vq_vae,naive", str(out)]])
     data = np.load(out)
-    for family in ("conv", "vae", "contractive", "sparse_kl", "gan", "naive"):
+    for family in ("conv", "vae", "contractive", "sparse_kl", "gan", "vq_vae", "naive"):
         n = len([k for k in data.files if k.startswith(f"{family}/one/") and not k.endswith("steps")])
         assert int(data[f"{family}/one/steps"]) == int(data[f"{family}/two/steps"]) == 3
         one = [data[f"{family}/one/{i}"] for i in range(n)]
@@ -134,8 +135,10 @@ def test_killed_multi_worker_run_resumes_from_the_chiefs_backup(single, tmp_path
 
 # Every family that draws at random during a training step (the VAEs'
 # eps and binarization, FactorVAE's permutations, the corruption of the
-# denoising and image-to-image models, the GANs' codes).
-STOCHASTIC = ("vae", "beta_vae", "beta_tcvae", "factor_vae", "cvae", "denoising", "image_to_image", "gan", "cgan")
+# denoising and image-to-image models, the GANs' codes, the VQ-VAE's
+# dead-code restarts).
+STOCHASTIC = ("vae", "beta_vae", "beta_tcvae", "factor_vae", "cvae", "denoising", "image_to_image", "gan", "cgan",
+              "vq_vae")
 
 
 @pytest.fixture(scope="module")

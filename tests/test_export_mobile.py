@@ -6,7 +6,7 @@ import pytest
 
 import keras_ae
 from keras_ae import datasets, evaluation, export
-from tests.test_export import FAMILIES, examples_for, make_model
+from tests.test_export import FAMILIES, codes_for, examples_for, make_model
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def digits():
 def feeds_for(model, part, digits):
     x, labels = digits
     if part == "decoder" or not hasattr(model, "encoder"):
-        feeds = {"z": np.random.default_rng(0).standard_normal((len(x), *model.latent_shape)).astype("float32")}
+        feeds = {"z": codes_for(model, len(x))}
     else:
         feeds = {"x": examples_for(model, x)}
     if model.network_inputs > 1:

@@ -51,6 +51,14 @@ RECIPES = {
                   "options": {"contractive_weight": 0.1}, "seed": 0},
         "summary": "Contractive autoencoder of MNIST digits: one ReLU layer of 64 units, the exact Jacobian penalty.",
     },
+    "vq_vae_mnist": {
+        "train": {"family": "vq_vae", "dataset": "mnist", "epochs": 5, "batch_size": 64, "latent_dim": 16,
+                  "options": {"num_codes": 64, "filters": (32, 64)}, "seed": 0},
+        "summary": "VQ-VAE of MNIST digits as in keras.io's example: a 7x7 grid of codes from a codebook of 64 "
+                   "vectors of 16 dimensions (294 bits per digit), EMA codebook updates, and a PixelCNN prior "
+                   "trained on the codes for `sample`. (PCA below keeps 16 components: the code vectors' size, "
+                   "not the code's 294 bits.)",
+    },
     "vae_mnist": {
         "train": {"family": "vae", "dataset": "mnist", "architecture": "dense", "epochs": 30, "batch_size": 128,
                   "latent_dim": 50, "options": {"units": (400,), "binarize": True, "kl_warmup_steps": 2000},
