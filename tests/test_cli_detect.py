@@ -10,12 +10,31 @@ import pytest
 from keras_ae import anomaly, cli
 
 
+def readme_detector_commands() -> list[list[str]]:
+    """The README's `keras-ae fit-detector` and `keras-ae detect` lines on the
+    shipped series, as written there (comments dropped)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    lines = [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", readme, re.S)
+             for line in block.splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines
+                if line.startswith(("keras-ae fit-detector ", "keras-ae detect ")) and "--series" not in line]
+    assert [argv[0] for argv in commands] == ["fit-detector", "detect"], commands
+    return commands
+
+
 @pytest.fixture(scope="module")
 def detector_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("detect") / "detector"
-    argv = ["fit-detector", "conv1d", "--window", "96", "--stride", "4", "--epochs", "3", "--latent-dim", "8",
-            "--option", "filters=(8,8)", "--scoring", "window", "--out", str(out)]
-    assert cli.main(argv) == 0
+    """The detector of the README's `keras-ae fit-detector` line, run as
+    written (its relative --out under a fresh folder): the one every test
+    here scores with."""
+    fit, _ = readme_detector_commands()
+    out = tmp_path_factory.mktemp("detect") / fit[fit.index("--out") + 1]
+    fit[fit.index("--out") + 1] = str(out)
+    assert cli.main(fit) == 0
     return out
 
 
@@ -34,7 +53,7 @@ def test_detect_writes_scores_anomalies_summary_and_picture(detector_dir, tmp_pa
     assert summary["against_windows"]["events"] == 1
     assert (out / "detection.png").read_bytes()[:4] == b"\x89PNG"
     detector = anomaly.AnomalyDetector.load(detector_dir)
-    assert detector.window == 96 and detector.threshold == summary["threshold"]
+    assert detector.window == 288 and detector.threshold == summary["threshold"]
 
 
 def test_detect_a_user_csv(detector_dir, tmp_path):
@@ -48,7 +67,7 @@ def test_detect_a_user_csv(detector_dir, tmp_path):
 @pytest.mark.parametrize(
     "content, fragment",
     [
-        ("value\n1\n2\n3\n", "shorter than one window: 3 point(s) for a window of 96"),
+        ("value\n1\n2\n3\n", "shorter than one window: 3 point(s) for a window of 288"),
         ("value\n" + "1\n" * 50 + "nan\n" + "2\n" * 100, "the first at index 50"),
         ("price\n1\n", "no column 'value'"),
     ],
@@ -86,35 +105,20 @@ def test_detect_refuses_a_model_that_is_not_a_detector(tmp_path, capsys):
     assert "saved detector" in capsys.readouterr().err
 
 
-def readme_detector_commands() -> list[list[str]]:
-    """The README's `keras-ae fit-detector` and `keras-ae detect` lines on the
-    shipped series, as written there (comments dropped)."""
-    import re
-    import shlex
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    lines = [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", readme, re.S)
-             for line in block.splitlines()]
-    commands = [shlex.split(line)[1:] for line in lines
-                if line.startswith(("keras-ae fit-detector ", "keras-ae detect ")) and "--series" not in line]
-    assert [argv[0] for argv in commands] == ["fit-detector", "detect"], commands
-    return commands
-
-
-def test_readme_detector_commands_find_the_window_without_false_alarms(tmp_path, monkeypatch, capsys):
+def test_readme_detector_commands_find_the_window_without_false_alarms(detector_dir, tmp_path, monkeypatch, capsys):
     """Issue 22: the README's two commands, with no flag added, are the
     benchmarked detector (benchmarks/nab_anomaly.py): the labelled
     art_daily_jumpsup window is found and nothing outside it is flagged."""
-    monkeypatch.chdir(tmp_path)  # the README's relative --out folders land here
-    fit, detect = readme_detector_commands()
-    assert cli.main(fit) == 0
+    monkeypatch.chdir(tmp_path)  # the README's relative --out folder lands here
+    _, detect = readme_detector_commands()
+    assert detect[1] == detector_dir.name  # detect reads the folder fit-detector wrote
+    (tmp_path / detector_dir.name).symlink_to(detector_dir)
     assert cli.main(detect) == 0
     assert "labelled windows found 1/1, false-positive runs 0." in capsys.readouterr().out
     summary = json.loads((tmp_path / detect[detect.index("--out") + 1] / "summary.json").read_text())
     assert summary["against_windows"]["found"] == 1
     assert summary["against_windows"]["false_positive_events"] == 0
-    detector = anomaly.AnomalyDetector.load(tmp_path / fit[fit.index("--out") + 1])
+    detector = anomaly.AnomalyDetector.load(detector_dir)
     table = anomaly.SERIES_DETECTOR_DEFAULTS
     saved = {"window": detector.window, "stride": detector.stride, "scoring": detector.scoring,
              "point_reduce": detector.point_reduce, "error": detector.error, "threshold": detector.threshold_method}
