@@ -378,7 +378,7 @@ def _run(args: argparse.Namespace) -> None:
             summary = re.split(r"\.\s+(?=[A-Z`])", paragraph)[0].rstrip(".")
             print(f"{name:<12} {cls.__name__:<24} {summary}")
     elif args.command == "train":
-        out = args.out or os.path.join("runs", f"{args.family}-{args.dataset}")
+        out = args.out  # its default set, and checked, by _check_arguments
         metrics = training.train(
             args.family, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
             latent_dim=args.latent_dim, learning_rate=args.learning_rate, seed=args.seed,
@@ -423,9 +423,6 @@ def _run(args: argparse.Namespace) -> None:
         embedded = None if args.series else nab.load_series(nab.EMBEDDED_SERIES[0 if args.command == "fit-detector" else 1])
         series = args.series or embedded.source
         if args.command == "fit-detector":
-            from keras_ae.outputs import check_output_dir
-
-            check_output_dir(args.out, args.overwrite)
             _, values = read_series_csv(series, args.column)
             detector = anomaly.train_series_detector(
                 args.family, values, window=args.window, stride=args.stride, latent_dim=args.latent_dim,
