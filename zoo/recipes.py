@@ -54,9 +54,10 @@ RECIPES = {
     "vq_vae_mnist": {
         "train": {"family": "vq_vae", "dataset": "mnist", "epochs": 5, "batch_size": 64, "latent_dim": 16,
                   "options": {"num_codes": 64, "filters": (32, 64)}, "seed": 0},
-        "summary": "VQ-VAE of MNIST digits as in keras.io's example: a 7x7 grid of codes from a codebook of 64 "
+        "summary": "VQ-VAE of MNIST digits after keras.io's example: a 7x7 grid of codes from a codebook of 64 "
                    "vectors of 16 dimensions (294 bits per digit), EMA codebook updates, and a PixelCNN prior "
-                   "trained on the codes for `sample`. (PCA below keeps 16 components: the code vectors' size, "
+                   "trained on the codes for `sample`; 5x5 kernels (a 13-pixel view per code) and a linear output, "
+                   "the family's defaults. (PCA below keeps 16 components: the code vectors' size, "
                    "not the code's 294 bits.)",
     },
     "vae_mnist": {

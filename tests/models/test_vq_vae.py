@@ -101,11 +101,19 @@ class TestVQVAE(FamilyTest):
     @pytest.mark.parametrize(
         "kwargs, name",
         [({"num_codes": 1}, "num_codes"), ({"beta": -1.0}, "beta"), ({"ema_decay": 1.0}, "ema_decay"),
-         ({"codebook_update": "kmeans"}, "codebook_update"), ({"restart_after": -1}, "restart_after")],
+         ({"codebook_update": "kmeans"}, "codebook_update"), ({"restart_after": -1}, "restart_after"),
+         ({"reconstruction_loss": "bce"}, "output_activation")],
     )
     def test_bad_arguments(self, kwargs, name):
         with pytest.raises(ValueError, match=f"Received: {name}="):
             self.make_model(**kwargs)
+
+    def test_bce_with_a_sigmoid_output_trains(self, mnist_digits):
+        model = self.make_model(reconstruction_loss="bce", output_activation="sigmoid")
+        model.compile(optimizer="adam")
+        history = model.fit(mnist_digits[:256], epochs=2, batch_size=64, verbose=0)
+        assert np.all(np.isfinite(history.history["loss"]))
+        assert 0.0 <= model.reconstruct(mnist_digits[:8]).min() and model.reconstruct(mnist_digits[:8]).max() <= 1.0
 
     def test_saved_model_keeps_codebook_state_and_prior(self, mnist_digits, tmp_path):
         model = self.make_model()
