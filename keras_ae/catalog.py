@@ -32,6 +32,8 @@ ARCHITECTURE_OPTIONS: dict[str, tuple[str, ...]] = {
     "recurrent": ("units", "cell", "bidirectional", "feature_units", "activation", "latent_activation",
                   "output_activation", "mask_value", "unroll"),
     "image_to_image": ("filters", "blocks", "kernel_size", "style", "residual", "activation"),
+    "transformer": ("dim", "num_heads", "num_layers", "mlp_units", "memory_tokens", "patch_size", "position",
+                    "activation", "latent_activation", "output_activation", "mask_value"),
 }
 
 
@@ -104,6 +106,9 @@ FAMILIES: dict[str, Family] = {
                                                    "output_activation", "decoding", "mask_value", "unroll",
                                                    "reconstruction_loss")),
     "sparse": Family("conv", False, False, ("sparsity", "sparsity_weight", "target_activation", "reconstruction_loss")),
+    "transformer": Family("transformer", True, False, ("dim", "num_heads", "num_layers", "mlp_units", "memory_tokens",
+                                                       "patch_size", "position", "activation", "latent_activation",
+                                                       "output_activation", "mask_value", "reconstruction_loss")),
     "vae": Family("conv", False, False, _VAE),
     "vq_vae": Family("conv", True, False, ("num_codes", "beta", "codebook_update", "ema_decay", "restart_after",
                                           "filters", "kernel_size", "activation", "output_activation",
