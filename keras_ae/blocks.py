@@ -471,7 +471,7 @@ def transformer_networks(
     memory_tokens: int = 4,
     patch_size: int = 1,
     position: str = "learned",
-    activation: str = "gelu",
+    activation: str = "relu",
     latent_activation: str | None = None,
     output_activation: str | None = None,
     mask_value: float | None = None,
@@ -500,7 +500,8 @@ def transformer_networks(
         patch_size: steps per token. Attention costs the square of the
             number of tokens: 4 makes a 288-step window 72 tokens.
         position: `"learned"` (a vector per token) or `"sinusoidal"` (fixed).
-        activation: activation of the MLPs.
+        activation: activation of the MLPs. ReLU by default: Keras's exact
+            "gelu" becomes an Erfc op, which ONNX export cannot write.
         latent_activation: activation of the code layer (None = linear).
         output_activation: activation of the reconstruction (None for
             standardized series).

@@ -41,7 +41,8 @@ class TransformerAutoencoder(Autoencoder):
         patch_size: consecutive steps per token (attention costs the square
             of the number of tokens).
         position: `"learned"` or `"sinusoidal"` position embeddings.
-        activation: activation of the MLPs.
+        activation: activation of the MLPs. ReLU by default: Keras's exact
+            "gelu" becomes an Erfc op, which ONNX export cannot write.
         latent_activation: code activation (None = linear).
         output_activation: reconstruction activation (None for
             standardized series, "sigmoid" for values in [0, 1]).
@@ -72,7 +73,7 @@ class TransformerAutoencoder(Autoencoder):
         memory_tokens=4,
         patch_size=1,
         position="learned",
-        activation="gelu",
+        activation="relu",
         latent_activation=None,
         output_activation=None,
         mask_value=None,
