@@ -58,6 +58,7 @@ class RecurrentAutoencoder(Autoencoder):
 
     default_architecture = "recurrent"
     owns_networks = True
+    sequence_data = True
 
     def __init__(
         self,

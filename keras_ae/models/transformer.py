@@ -61,6 +61,7 @@ class TransformerAutoencoder(Autoencoder):
 
     default_architecture = "transformer"
     owns_networks = True
+    sequence_data = True
 
     def __init__(
         self,

@@ -61,3 +61,16 @@ class TestTransformerAutoencoder(SequenceFamilyTest):
         with pytest.raises(ValueError, match=message) as error:
             keras_ae.TransformerAutoencoder(**arguments)
         assert "\n" not in str(error.value)
+
+
+def test_train_reads_each_digits_rows_as_time_steps(tmp_path):
+    # What `keras-ae train transformer` runs: the image data set's rows
+    # become the sequence, and the run's folder is written.
+    from keras_ae import training
+
+    metrics = training.train("transformer", epochs=1, batch_size=32, latent_dim=4, train_examples=64,
+                             options={"dim": 8, "num_layers": 1, "patch_size": 4}, out=tmp_path / "run", verbose=0)
+    model = training.load_saved_model(tmp_path / "run" / "model.keras")
+    assert isinstance(model, keras_ae.TransformerAutoencoder) and model.data_shape == (28, 28)
+    assert metrics["test"]["examples"] == 1000 and np.isfinite(metrics["test"]["sse_per_image"])
+    assert (tmp_path / "run" / "reconstructions.png").read_bytes()[:4] == b"\x89PNG"
