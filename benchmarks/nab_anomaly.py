@@ -1,7 +1,7 @@
 """Anomaly detection on the Numenta Anomaly Benchmark, two parts.
 
 1. art_daily: train on `art_daily_small_noise`, score `art_daily_jumpsup`.
-   keras_ae's Conv1D and recurrent detectors beside a plain Conv1D
+   keras_ae's Conv1D, recurrent and transformer detectors beside a plain Conv1D
    reference written the way the keras.io example ("Timeseries anomaly
    detection using an Autoencoder") writes it, threshold = the largest
    training error for all. keras_ae's detectors are trained with
@@ -9,7 +9,7 @@
    `keras-ae fit-detector` uses when given no flag. Bar: the labelled
    window is found, no false positive outside it.
 2. realKnownCause, all 7 series: event recall and false positives per
-   series for the recurrent AE, the Conv1D AE and a rolling z-score
+   series for the recurrent AE, the Conv1D AE, the transformer AE and a rolling z-score
    baseline, under NAB's protocol: each detector learns from the first 15%
    of a series (the probationary period) only, its threshold is the largest
    score there, and detections inside that period do not count (nor do
@@ -19,6 +19,10 @@ A window counts as found when a flagged point falls inside it; a false
 positive is a run of consecutive flagged points touching no window.
 
     python benchmarks/nab_anomaly.py --data-dir ../shared/datasets --json benchmarks/results/nab_anomaly.json
+
+`--families transformer` runs only that family's rows (and the rolling
+z-score, which costs nothing); with `--json` they replace those rows of
+the file, keeping the others.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ from keras_ae.datasets import nab  # noqa: E402
 # benchmark); the keras.io reference gets the same window, epochs, batch
 # and seed.
 ART = anomaly.SERIES_DETECTOR_DEFAULTS
-OURS_ART = {family: anomaly.series_detector_defaults(family) for family in ("conv1d", "recurrent")}
+FAMILIES = ("conv1d", "recurrent", "transformer")
+OURS_ART = {family: anomaly.series_detector_defaults(family) for family in FAMILIES}
 # Part 2: a point scores its own reconstruction error, the smallest over the
 # windows that contain it ("point" + "min"), every window (stride 1).
 REAL = {"window": 48, "stride": 1, "epochs": 30, "batch_size": 64, "seed": 0, "zscore_window": 48,
@@ -51,6 +56,8 @@ REAL = {"window": 48, "stride": 1, "epochs": 30, "batch_size": 64, "seed": 0, "z
 OURS_REAL = {
     "conv1d": {"options": {"filters": (32, 16), "kernel_size": 5}, "latent_dim": 8},
     "recurrent": {"options": {"units": (32,)}, "latent_dim": 8},
+    # 48 steps as 12 tokens of 4, the detector's art_daily architecture.
+    "transformer": {"options": anomaly.SERIES_DETECTOR_OPTIONS["transformer"], "latent_dim": 8},
 }
 
 
@@ -99,11 +106,12 @@ def keras_io_reference(train_values: np.ndarray, test_values: np.ndarray, time_s
 # === Part 1 ===
 
 
-def art_daily(data_dir, pictures: Path) -> dict:
+def art_daily(data_dir, pictures: Path, families=FAMILIES, reference: bool = True) -> dict:
     train = nab.load_series(nab.EMBEDDED_SERIES[0], data_dir)
     test = nab.load_series(nab.EMBEDDED_SERIES[1], data_dir)
     results = {}
-    for family, settings in OURS_ART.items():
+    for family in families:
+        settings = OURS_ART[family]
         started = time.perf_counter()
         detector = anomaly.train_series_detector(family, train.values, **settings)
         scores = detector.score(test.values)
@@ -117,6 +125,8 @@ def art_daily(data_dir, pictures: Path) -> dict:
             test.windows, title=f"keras_ae {family} on art_daily_jumpsup (trained on art_daily_small_noise)",
         )
         print(f"art_daily, keras_ae {family}: {results[f'keras_ae {family}']}", flush=True)
+    if not reference:
+        return results
     started = time.perf_counter()
     flags = keras_io_reference(train.values, test.values, ART["window"], ART["seed"])
     results["keras.io Conv1D reference"] = {
@@ -134,7 +144,7 @@ def _without_list(report: dict) -> dict:
 # === Part 2 ===
 
 
-def real_known_cause(data_dir, pictures: Path) -> dict:
+def real_known_cause(data_dir, pictures: Path, families=FAMILIES) -> dict:
     table = {}
     for name in nab.REAL_KNOWN_CAUSE:
         series = nab.load_series(name, data_dir)
@@ -144,7 +154,8 @@ def real_known_cause(data_dir, pictures: Path) -> dict:
         row = {"points": len(series.values), "probationary": start, "events": len(windows),
                "events_in_probationary": len(series.windows) - len(windows)}
         scores = {"rolling z-score": timeseries.rolling_zscore(series.values, REAL["zscore_window"])}
-        for family, recipe in OURS_REAL.items():
+        for family in families:
+            recipe = OURS_REAL[family]
             detector = anomaly.train_series_detector(
                 family, train, window=REAL["window"], stride=REAL["stride"], latent_dim=recipe["latent_dim"],
                 epochs=REAL["epochs"], batch_size=REAL["batch_size"], seed=REAL["seed"], options=recipe["options"],
@@ -185,7 +196,8 @@ def _print_art(art: dict) -> None:
 
 def _print_real(real: dict) -> None:
     print("\n## realKnownCause: windows found / false-positive runs\n")
-    methods = ("recurrent", "conv1d", "rolling z-score")
+    methods = [m for m in ("recurrent", "conv1d", "transformer", "rolling z-score")
+               if all(m in row for row in real.values())]
     print("| series | windows | " + " | ".join(methods) + " |")
     print("|---|---|" + "---|" * len(methods))
     totals = {m: [0, 0] for m in methods}
@@ -206,17 +218,40 @@ def main() -> None:
     parser.add_argument("--part", choices=("all", "art_daily", "real"), default="all")
     parser.add_argument("--pictures", default=str(Path(__file__).parent / "results"))
     parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument("--families", default=",".join(FAMILIES),
+                        help="keras_ae families to run, comma-separated; fewer than all skips the keras.io reference "
+                             "and merges the rows into an existing --json")
     args = parser.parse_args()
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown or not families:
+        parser.error(f"--families must name some of {', '.join(FAMILIES)}. Received: families={args.families!r}")
+    every = set(families) == set(FAMILIES)
     pictures = Path(args.pictures)
     pictures.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    art = art_daily(args.data_dir, pictures) if args.part in ("all", "art_daily") else {}
-    real = real_known_cause(args.data_dir, pictures) if args.part in ("all", "real") else {}
-    print_tables(art, real)
+    art = art_daily(args.data_dir, pictures, families, reference=every) if args.part in ("all", "art_daily") else {}
+    real = real_known_cause(args.data_dir, pictures, families) if args.part in ("all", "real") else {}
+    report = {"art_daily": art, "real_known_cause": real, "art_recipe": ART, "ours_art": OURS_ART,
+              "real_recipe": REAL, "ours_real": OURS_REAL, "seconds": round(time.perf_counter() - started, 1)}
+    if args.json and not every and Path(args.json).is_file():
+        report = _merged(json.loads(Path(args.json).read_text()), report, families)
+    print_tables(report["art_daily"], report["real_known_cause"])
     if args.json:
-        report = {"art_daily": art, "real_known_cause": real, "art_recipe": ART, "ours_art": OURS_ART,
-                  "real_recipe": REAL, "ours_real": OURS_REAL, "seconds": round(time.perf_counter() - started, 1)}
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
+
+
+def _merged(old: dict, new: dict, families: list[str]) -> dict:
+    """`old`'s results with the rows of `families` (and the z-score) from
+    `new`; the recipes are the current ones, the seconds of each run kept."""
+    merged = {**old, **{k: new[k] for k in ("art_recipe", "ours_art", "real_recipe", "ours_real")}}
+    merged["art_daily"] = {**old.get("art_daily", {}), **new["art_daily"]}
+    real = {name: dict(row) for name, row in old.get("real_known_cause", {}).items()}
+    for name, row in new["real_known_cause"].items():
+        real.setdefault(name, {}).update(row)
+    merged["real_known_cause"] = real
+    merged["seconds_by_families"] = {**old.get("seconds_by_families", {}), ",".join(families): new["seconds"]}
+    return merged
 
 
 if __name__ == "__main__":

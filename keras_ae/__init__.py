@@ -33,7 +33,7 @@ if "tensorflow" not in sys.modules:
 _EXPORTS = {
     "keras_ae.models": (
         "FAMILIES", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "Conv1DAutoencoder",
-        "RecurrentAutoencoder", "DenoisingAutoencoder", "DenseAutoencoder", "SparseAutoencoder", "VAE",
+        "RecurrentAutoencoder", "TransformerAutoencoder", "DenoisingAutoencoder", "DenseAutoencoder", "SparseAutoencoder", "VAE",
         "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage", "VQVAE",
         "get_family",
     ),

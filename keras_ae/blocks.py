@@ -1,6 +1,7 @@
 """Shared network blocks: dense stacks, strided convolution stacks (Conv2D
 for images, Conv1D for sequences), recurrent (LSTM/GRU) stacks and the fully
-convolutional image-to-image networks (plain, U-Net and SegNet styles).
+convolutional image-to-image networks (plain, U-Net and SegNet styles), and
+pre-LN self-attention stacks for sequences.
 
 Every family builds its encoder and decoder from these, so an architecture is
 written once and each family only adds its objective.
@@ -14,7 +15,10 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from keras_ae.layers import Clip, CropLike, PadToMultiple, PoolingSwitches, TopK, Unpool
+from keras_ae.layers import (
+    POSITIONS, Clip, CropLike, LearnedQueries, MaskedMeanPooling, PadToMultiple, PoolingSwitches, PositionEmbedding,
+    StepMask, TopK, Unpool,
+)
 from keras_ae.validation import check_choice, check_positive_int, check_shape
 
 
@@ -409,6 +413,153 @@ def autoregressive_decoders(
     return keras.Model(z, sequence, name="decoder"), teacher
 
 
+# === Transformer stacks ===
+
+
+def _check_transformer_args(input_shape, latent_dim, dim, num_heads, num_layers, mlp_units, memory_tokens,
+                            patch_size, position):
+    input_shape = check_shape(input_shape, "input_shape")
+    if len(input_shape) != 2:
+        raise ValueError(
+            f"`input_shape` must be (timesteps, features) for a sequence. Received: input_shape={input_shape!r}"
+        )
+    for value, name in ((latent_dim, "latent_dim"), (dim, "dim"), (num_heads, "num_heads"),
+                        (num_layers, "num_layers"), (mlp_units, "mlp_units"), (memory_tokens, "memory_tokens"),
+                        (patch_size, "patch_size")):
+        check_positive_int(value, name)
+    if dim % num_heads:
+        raise ValueError(
+            f"`num_heads` must divide the width dim={dim} (each head gets dim / num_heads channels). "
+            f"Received: num_heads={num_heads}"
+        )
+    check_choice(position, POSITIONS, "position")
+    return input_shape
+
+
+def _residual(x, update, name: str):
+    return layers.Add(name=f"{name}_add")([x, update])
+
+
+def transformer_block(x, context, num_heads: int, mlp_units: int, activation, name: str, attention_mask=None):
+    """One pre-LN transformer block on `x` `(batch, tokens, dim)`: self-attention
+    (keys masked by `attention_mask`, `(batch, 1, tokens)`), cross-attention
+    to `context` when given, and a two-layer MLP, each added back to `x`
+    after a LayerNormalization of its input (Xiong et al. 2020: stable
+    without a learning-rate warm-up)."""
+    dim = x.shape[-1]
+    key_dim = dim // num_heads
+    h = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_self_norm")(x)
+    h = layers.MultiHeadAttention(num_heads, key_dim, name=f"{name}_self_attention")(h, h, attention_mask=attention_mask)
+    x = _residual(x, h, f"{name}_self")
+    if context is not None:
+        h = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_cross_norm")(x)
+        h = layers.MultiHeadAttention(num_heads, key_dim, name=f"{name}_cross_attention")(h, context)
+        x = _residual(x, h, f"{name}_cross")
+    h = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_mlp_norm")(x)
+    h = layers.Dense(mlp_units, activation=activation, name=f"{name}_mlp_0")(h)
+    h = layers.Dense(dim, name=f"{name}_mlp_1")(h)
+    return _residual(x, h, f"{name}_mlp")
+
+
+def transformer_networks(
+    input_shape: Sequence[int],
+    latent_dim: int,
+    dim: int = 32,
+    num_heads: int = 2,
+    num_layers: int = 2,
+    mlp_units: int = 64,
+    memory_tokens: int = 4,
+    patch_size: int = 1,
+    position: str = "learned",
+    activation: str = "relu",
+    latent_activation: str | None = None,
+    output_activation: str | None = None,
+    mask_value: float | None = None,
+) -> tuple[keras.Model, keras.Model]:
+    """A self-attention encoder pooled to a code, and a decoder whose
+    learned queries read the code back out by cross-attention.
+
+    Encoder: every `patch_size` consecutive steps make one token (the
+    sequence zero-padded at the end to a multiple), projected to `dim`
+    channels plus its position; `num_layers` pre-LN blocks of
+    self-attention and MLP; a final LayerNormalization, the mean over the
+    tokens and a dense code layer. Decoder: the code projected to
+    `memory_tokens` vectors of `dim` channels; one learned query per
+    output token; `num_layers` blocks of self-attention among the queries,
+    cross-attention from the queries to the memory, and MLP; a dense layer
+    writing each token's `patch_size` steps (cropped back to `timesteps`).
+
+    Args:
+        input_shape: `(timesteps, features)`.
+        latent_dim: size of the code.
+        dim: width of every token (and of the memory).
+        num_heads: attention heads; must divide `dim`.
+        num_layers: blocks in the encoder, and in the decoder.
+        mlp_units: hidden width of each block's MLP.
+        memory_tokens: vectors the decoder's queries attend to, made from the code.
+        patch_size: steps per token. Attention costs the square of the
+            number of tokens: 4 makes a 288-step window 72 tokens.
+        position: `"learned"` (a vector per token) or `"sinusoidal"` (fixed).
+        activation: activation of the MLPs. ReLU by default: Keras's exact
+            "gelu" becomes an Erfc op, which ONNX export cannot write.
+        latent_activation: activation of the code layer (None = linear).
+        output_activation: activation of the reconstruction (None for
+            standardized series).
+        mask_value: padding value of variable-length sequences, or None. A
+            step whose features all equal it is zeroed before the encoder
+            reads it; a token of padded steps only is no key of any
+            attention and is left out of the pooled mean. So the values at
+            padded steps change no code.
+    """
+    timesteps, features = _check_transformer_args(
+        input_shape, latent_dim, dim, num_heads, num_layers, mlp_units, memory_tokens, patch_size, position
+    )
+    tokens = -(-timesteps // patch_size)
+    pad = tokens * patch_size - timesteps
+
+    def to_tokens(h, channels, name):
+        # (batch, timesteps, channels) -> (batch, tokens, patch_size * channels)
+        if pad:
+            h = layers.ZeroPadding1D((0, pad), name=f"{name}_pad")(h)
+        return h if patch_size == 1 else layers.Reshape((tokens, patch_size * channels), name=f"{name}_patches")(h)
+
+    inputs = keras.Input((timesteps, features), name="x")
+    h, mask = inputs, None
+    if mask_value is not None:
+        valid = layers.Reshape((timesteps, 1), name="valid_steps")(StepMask(mask_value, name="step_mask")(inputs))
+        h = layers.Multiply(name="zero_padding_steps")([inputs, valid])
+        # 1 for a token holding any data: "any step differs from 0".
+        valid = StepMask(0.0, name="token_mask")(to_tokens(valid, 1, "valid"))
+        # (batch, 1, tokens): every query sees the same keys.
+        mask = layers.Reshape((1, tokens), name="key_mask")(valid)
+    h = layers.Dense(dim, name="encoder_embed")(to_tokens(h, features, "encoder"))
+    h = PositionEmbedding(position, name="encoder_position")(h)
+    for i in range(num_layers):
+        h = transformer_block(h, None, num_heads, mlp_units, activation, f"encoder_{i}", attention_mask=mask)
+    h = layers.LayerNormalization(epsilon=1e-6, name="encoder_norm")(h)
+    if mask_value is None:
+        h = layers.GlobalAveragePooling1D(name="pool")(h)
+    else:
+        h = MaskedMeanPooling(name="pool")([h, valid])
+    code = layers.Dense(latent_dim, activation=latent_activation, name="code")(h)
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    z = keras.Input((latent_dim,), name="z")
+    memory = layers.Dense(memory_tokens * dim, name="decoder_memory")(z)
+    memory = layers.Reshape((memory_tokens, dim), name="memory_tokens")(memory)
+    memory = layers.LayerNormalization(epsilon=1e-6, name="memory_norm")(memory)
+    h = LearnedQueries(tokens, dim, name="decoder_queries")(z)
+    for i in range(num_layers):
+        h = transformer_block(h, memory, num_heads, mlp_units, activation, f"decoder_{i}")
+    h = layers.LayerNormalization(epsilon=1e-6, name="decoder_norm")(h)
+    h = layers.Dense(patch_size * features, activation=output_activation, name="output")(h)
+    if patch_size > 1:
+        h = layers.Reshape((tokens * patch_size, features), name="steps")(h)
+    if pad:
+        h = layers.Cropping1D((0, pad), name="crop")(h)
+    return encoder, keras.Model(z, h, name="decoder")
+
+
 # Bounds of a variational encoder's log-variance: wide enough never to bind
 # on a healthy run, narrow enough that exp() stays finite in float16.
 LOG_VARIANCE_RANGE = (-30.0, 20.0)
@@ -601,4 +752,4 @@ def receptive_field(filters: Sequence[int], blocks: int, kernel_size: int, style
 
 
 ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks, "recurrent": recurrent_networks,
-                 "image_to_image": image_to_image_networks}
+                 "image_to_image": image_to_image_networks, "transformer": transformer_networks}

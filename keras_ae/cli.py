@@ -158,13 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit_detector = commands.add_parser(
         "fit-detector", help="train a sequence autoencoder on a normal series and save its anomaly detector",
-        description="Train FAMILY (recurrent or conv1d) on the windows of a normal series, "
+        description="Train FAMILY (recurrent, conv1d or transformer) on the windows of a normal series, "
         "standardized with its own statistics, fit the threshold on it, and save the "
         "detector (model.keras, detector.json) to --out. Default series: NAB's "
         "art_daily_small_noise, shipped with the package. A setting not given is the "
         "benchmarked detector's (benchmarks/nab_anomaly.py, art_daily).",
     )
-    fit_detector.add_argument("family", help="recurrent or conv1d (any family taking (window, features))")
+    fit_detector.add_argument("family", help="recurrent, conv1d or transformer (any family taking (window, features))")
     fit_detector.add_argument("--series", help="CSV with a header and a value column (default: the embedded NAB series)")
     fit_detector.add_argument("--column", default="value")
     # None means the benchmarked setting (catalog.SERIES_DETECTOR_DEFAULTS),

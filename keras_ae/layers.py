@@ -320,3 +320,128 @@ class Unpool(layers.Layer):
 
     def compute_output_shape(self, input_shapes):
         return input_shapes[1]
+
+
+# === Sequence transformers ===
+
+POSITIONS = ("learned", "sinusoidal")
+
+
+def sinusoidal_table(timesteps: int, dim: int) -> np.ndarray:
+    """The fixed position encoding of Vaswani et al. (2017): sines on the
+    even channels, cosines on the odd ones, wavelengths from 2 pi to
+    10000 * 2 pi; (timesteps, dim) float32."""
+    positions = np.arange(timesteps)[:, None]
+    rates = 1.0 / 10000.0 ** (2 * (np.arange(dim) // 2) / dim)
+    angles = positions * rates[None, :]
+    return np.where(np.arange(dim) % 2 == 0, np.sin(angles), np.cos(angles)).astype("float32")
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class PositionEmbedding(layers.Layer):
+    """Adds a position vector to each time step of `(batch, timesteps, dim)`:
+    a learned one per step, or the fixed sinusoidal encoding (no weights,
+    so the same weights serve any sequence length).
+
+    Args:
+        kind: `"learned"` or `"sinusoidal"`.
+    """
+
+    def __init__(self, kind="learned", **kwargs):
+        super().__init__(**kwargs)
+        self.kind = check_choice(kind, POSITIONS, "position")
+
+    def build(self, input_shape):
+        timesteps, dim = input_shape[1], input_shape[2]
+        if self.kind == "learned":
+            # Small, as BERT's: the step's own features dominate at the start.
+            self.embeddings = self.add_weight(
+                shape=(timesteps, dim), initializer=keras.initializers.RandomNormal(stddev=0.02), name="embeddings"
+            )
+        else:
+            self.embeddings = sinusoidal_table(timesteps, dim)
+
+    def call(self, inputs):
+        return inputs + ops.cast(self.embeddings, inputs.dtype)[None]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind}
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class LearnedQueries(layers.Layer):
+    """One learned vector per output step, the same for every example:
+    `(batch, ...)` -> `(batch, timesteps, dim)`. A transformer decoder's
+    queries, which read the code through cross-attention.
+
+    Args:
+        timesteps: output steps.
+        dim: width of each query.
+    """
+
+    def __init__(self, timesteps, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.timesteps = check_positive_int(timesteps, "timesteps")
+        self.dim = check_positive_int(dim, "dim")
+
+    def build(self, input_shape):
+        # Unit scale: the queries carry each step's identity on their own.
+        self.queries = self.add_weight(
+            shape=(self.timesteps, self.dim), initializer=keras.initializers.RandomNormal(stddev=1.0), name="queries"
+        )
+
+    def call(self, inputs):
+        batch = ops.shape(inputs)[0]
+        return ops.tile(ops.cast(self.queries, self.compute_dtype)[None], [batch, 1, 1])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.timesteps, self.dim)
+
+    def get_config(self):
+        return {**super().get_config(), "timesteps": self.timesteps, "dim": self.dim}
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class StepMask(layers.Layer):
+    """`(batch, timesteps, features)` -> `(batch, timesteps)`: 1 for a step
+    holding data, 0 for padding (every feature equal to `mask_value`, the
+    rule of `keras.layers.Masking`).
+
+    Computed as a maximum over features of "differs from mask_value", not
+    `ops.all`: REDUCE_MAX is a LiteRT builtin on every runtime.
+    """
+
+    def __init__(self, mask_value, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+        self.built = True
+
+    def call(self, inputs):
+        differs = ops.cast(ops.not_equal(inputs, self.mask_value), inputs.dtype)
+        return ops.max(differs, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:2]
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class MaskedMeanPooling(layers.Layer):
+    """The mean over time of `inputs[0]` `(batch, timesteps, dim)`, over
+    the steps where `inputs[1]` `(batch, timesteps)` is 1: padding leaves
+    no trace in it. An all-padding sequence pools to zeros."""
+
+    def call(self, inputs):
+        values, weights = inputs
+        weights = ops.cast(weights, values.dtype)[..., None]
+        total = ops.sum(values * weights, axis=1)
+        return total / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_output_shape(self, input_shapes):
+        values = input_shapes[0]
+        return (values[0], values[2])

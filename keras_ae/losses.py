@@ -87,6 +87,17 @@ def get_reconstruction_loss(name: str):
     return RECONSTRUCTION_LOSSES[name]
 
 
+def without_padding(target, reconstruction, mask_value):
+    """`reconstruction` with each padded step of `target` (every feature
+    equal to `mask_value`, the rule of `keras.layers.Masking`) replaced by
+    the target itself, so that a reconstruction loss sums no error there:
+    the sequence families' loss on variable-length sequences."""
+    if mask_value is None:
+        return reconstruction
+    padded = ops.all(ops.equal(target, mask_value), axis=-1, keepdims=True)
+    return ops.where(padded, target, reconstruction)
+
+
 def batch_mean(per_example, sample_weight=None):
     """Mean over the batch, Keras's "sum_over_batch_size" with weights."""
     (per_example,) = _float32(per_example)

@@ -171,8 +171,15 @@ def train(
         dataset, batch_size=batch_size, seed=seed, data_dir=data_dir, labels=conditional, epoch=epoch,
         train_examples=train_examples,
     )
-    train_ds, test_ds = distribute.shard_by_data(train_ds), distribute.shard_by_data(test_ds)
     input_shape = arrays.x_train.shape[1:]
+    x_test = arrays.x_test
+    if family_cls.sequence_data:
+        # A sequence family reads each image's rows as its time steps.
+        height, width, channels = input_shape
+        input_shape = (height, width * channels)
+        train_ds, test_ds = (ds.map(lambda x: tf.reshape(x, (-1, *input_shape))) for ds in (train_ds, test_ds))
+        x_test = x_test.reshape(len(x_test), *input_shape)
+    train_ds, test_ds = distribute.shard_by_data(train_ds), distribute.shard_by_data(test_ds)
     if conditional:
         family_options["num_classes"] = len(arrays.class_names)
     if "dataset_size" in inspect.signature(family_cls.__init__).parameters:
@@ -244,7 +251,7 @@ def train(
         # on the test images (the benchmarks judge the samples themselves).
         metrics["test"] = {name: history.history[f"val_{name}"][-1] for name in model.trackers}
     else:
-        metrics["test"] = evaluation.evaluate_model(model, arrays.x_test, labels=test_labels)
+        metrics["test"] = evaluation.evaluate_model(model, x_test, labels=test_labels)
         metrics["pca"] = evaluation.pca_baseline(
             arrays.x_train, arrays.x_test, min(latent_dim, int(np.prod(input_shape)))
         )
@@ -325,7 +332,9 @@ def write_reconstructions(folder: Path, model, metrics: dict, x_test: np.ndarray
         f"{metrics['pca']['sse_per_image']:.2f})"
     )
     labels = () if y_test is None else (y_test[:10],)
-    plotting.reconstruction_grid(x, model.reconstruct(x, *labels), folder / "reconstructions.png", title)
+    # A sequence model's examples are the images' rows (see `train`).
+    reconstruction = model.reconstruct(x.reshape(len(x), *model.data_shape), *labels).reshape(x.shape)
+    plotting.reconstruction_grid(x, reconstruction, folder / "reconstructions.png", title)
 
 
 def write_generator_pictures(folder: Path, model, progress: GenerationProgress, seed: int) -> None:

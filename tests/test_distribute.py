@@ -160,7 +160,7 @@ def test_every_stochastic_family_is_checked_for_its_draws():
     for name, cls in keras_ae.FAMILIES.items():
         model = (cls.from_spec((28, 28, 1), 4, filters=(4, 8)) if name in ("gan", "cgan") else
                  cls((28, 28, 1), filters=(4,)) if name == "image_to_image" else
-                 cls.from_spec((12, 3), 4) if name in ("recurrent", "conv1d") else
+                 cls.from_spec((12, 3), 4) if name in ("recurrent", "conv1d", "transformer") else
                  cls.from_spec((28, 28, 1), 4, **({"dataset_size": 10} if name == "beta_tcvae" else {})))
         if any(isinstance(layer, _SeededLayer) for layer in model._flatten_layers()):
             drawing.add(name)

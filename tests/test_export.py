@@ -27,6 +27,11 @@ def make_model(family):
     options = {"num_classes": 10} if cls.network_inputs > 1 else {}
     if cls.default_architecture == "recurrent":
         return cls.from_spec((28, 28), 4, architecture_options={"units": (8,)})
+    if cls.default_architecture == "transformer":
+        # mask_value 0: a digit's blank rows are padded steps, so every
+        # format also runs the masked attention and pooling.
+        return cls.from_spec((28, 28), 4, architecture_options={"dim": 8, "num_layers": 1, "mlp_units": 16,
+                                                                 "patch_size": 4, "mask_value": 0.0})
     if cls.family == "conv1d":
         return cls.from_spec((28, 28), 4, architecture_options={"filters": (8, 16)})
     if cls.family == "image_to_image":

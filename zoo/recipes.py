@@ -115,6 +115,15 @@ SERIES_RECIPES = {
         "summary": "LSTM autoencoder anomaly detector of NAB's art_daily series (windows of 288 points every 4), "
                    "trained on art_daily_small_noise, threshold the largest training score.",
     },
+    "transformer_nab_art_daily": {
+        "detector": {"family": "transformer", "window": 288, "stride": 4, "latent_dim": 32, "epochs": 50,
+                     "batch_size": 128, "options": {"dim": 32, "num_heads": 2, "num_layers": 2, "mlp_units": 64,
+                                                    "memory_tokens": 4, "patch_size": 4},
+                     "seed": 0, "scoring": "window", "point_reduce": "min"},
+        "summary": "Transformer autoencoder anomaly detector of NAB's art_daily series (windows of 288 points every 4, "
+                   "read as 72 tokens of 4 steps; 2 pre-LN blocks of 2-head self-attention each way), trained on "
+                   "art_daily_small_noise; a window scores its mean error, threshold the worst training window.",
+    },
 }
 SERIES_TRAIN, SERIES_TEST = "artificialNoAnomaly/art_daily_small_noise", "artificialWithAnomaly/art_daily_jumpsup"
 

@@ -11,6 +11,7 @@ from keras_ae.models.dense import DenseAutoencoder
 from keras_ae.models.conv import ConvAutoencoder
 from keras_ae.models.conv1d import Conv1DAutoencoder
 from keras_ae.models.recurrent import RecurrentAutoencoder
+from keras_ae.models.transformer import TransformerAutoencoder
 from keras_ae.models.denoising import DenoisingAutoencoder
 from keras_ae.models.sparse import SparseAutoencoder
 from keras_ae.models.contractive import ContractiveAutoencoder

@@ -270,6 +270,10 @@ class Autoencoder(DataChecks, keras.Model):
     # `input_shape` and `latent_dim` (they store those arguments in
     # `architecture_args`) rather than taking an encoder and a decoder.
     owns_networks = False
+    # True for families whose examples are sequences (timesteps, features):
+    # `keras_ae.training.train` gives them each image's rows as time steps
+    # (28 steps of 28 pixels for MNIST), as their tests read the digits.
+    sequence_data = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -33,6 +33,7 @@ class Conv1DAutoencoder(ConvAutoencoder):
     """
 
     example_axes = ("timesteps", "features")
+    sequence_data = True
 
     def __init__(
         self,

@@ -3,8 +3,7 @@ vector-to-sequence decoder, repeat-vector or teacher-forced autoregressive."""
 
 from __future__ import annotations
 
-from keras import ops
-
+from keras_ae import losses as ae_losses
 from keras_ae.blocks import autoregressive_decoders, recurrent_encoder, recurrent_networks
 from keras_ae.models.base import Autoencoder, register_family
 from keras_ae.validation import check_choice
@@ -59,6 +58,7 @@ class RecurrentAutoencoder(Autoencoder):
 
     default_architecture = "recurrent"
     owns_networks = True
+    sequence_data = True
 
     def __init__(
         self,
@@ -116,13 +116,9 @@ class RecurrentAutoencoder(Autoencoder):
         return self.teacher([code, target], training=training)
 
     def reconstruction_error(self, target, reconstruction):
-        mask_value = self.architecture_args["mask_value"]
-        if mask_value is None:
-            return super().reconstruction_error(target, reconstruction)
-        # A padded step (every feature equal to mask_value) gets the target's
-        # own value as its reconstruction, so it adds exactly zero error.
-        padded = ops.all(ops.equal(target, mask_value), axis=-1, keepdims=True)
-        return super().reconstruction_error(target, ops.where(padded, target, reconstruction))
+        # A padded step adds exactly zero error (see `losses.without_padding`).
+        reconstruction = ae_losses.without_padding(target, reconstruction, self.architecture_args["mask_value"])
+        return super().reconstruction_error(target, reconstruction)
 
     # === Export ===
 
