@@ -310,9 +310,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
     elif command == "zoo" and args.zoo_command == "upload":
         from keras_ae import hub  # no TensorFlow
 
+        hub.parse_handle(args.handle, "handle")
         if not os.path.isfile(os.path.join(args.directory, "metadata.json")):
             raise ValueError(f"`directory` must be a preset folder (with metadata.json). Received: directory='{args.directory}'")
-        hub.parse_handle(args.handle, "handle")
     elif command == "zoo" and args.zoo_command != "list":
         if "://" in args.name and args.zoo_command != "verify":
             from keras_ae import hub

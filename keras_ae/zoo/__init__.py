@@ -43,6 +43,10 @@ from keras_ae.outputs import atomic_file
 HUB_REPOS = "hf://keras-ae"
 FILES = ("config.json", "model.weights.h5", "metadata.json", "README.md", "card.png")
 PACKAGED = Path(__file__).parent / "presets"
+# The presets the wheel carries, for the README's examples and the offline
+# tests; the rest are published from the source repository's zoo/presets/
+# and download on first use.
+SHIPPED = ("conv_fashion_mnist", "conv_mnist", "unet_denoise_grey", "unet_upscale_grey", "vae2d_mnist")
 MANIFEST = Path(__file__).parent / "manifest.json"
 # A download that has not answered by then has failed: say so at once.
 TIMEOUT_SECONDS = 20.0
@@ -242,7 +246,8 @@ def _download(url: str, target: Path, digest: str | None) -> None:
 
 def resolve_preset(handle: str | os.PathLike) -> Path:
     """The verified local folder of a preset given by built-in name, local
-    folder, or base URL (`https://`, `http://` or `file://`)."""
+    folder, base URL (`https://`, `http://` or `file://`), or hub handle
+    (`hf://`, `kaggle://`; see `keras_ae.hub`)."""
     text = str(handle)
     scheme = urllib.parse.urlsplit(text).scheme
     # --- hub handles: hf://, kaggle:// (keras_ae.hub); any other scheme is refused there ---
