@@ -280,7 +280,7 @@ def _check(path: str | os.PathLike, name: str, digest: str | None, handle: Handl
 def _remove(path: Path, where: Path) -> None:
     blob = Path(os.path.realpath(path))
     path.unlink(missing_ok=True)
-    if blob != path and where in blob.parents:
+    if blob != path and where.resolve() in blob.parents:
         blob.unlink(missing_ok=True)
     # huggingface_hub's record of a local_dir download, which would make it
     # trust the removed file's commit.
