@@ -37,11 +37,11 @@ _EXPORTS = {
         "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage", "VQVAE",
         "get_family",
     ),
-    "keras_ae.zoo": ("from_preset", "list_presets"),
+    "keras_ae.zoo": ("from_preset", "list_presets", "upload_preset"),
 }
 _SUBMODULES = ("blocks", "latent", "losses", "models", "anomaly", "patch_features", "timeseries")
 # Submodules that import neither Keras nor TensorFlow (the command line's).
-_LIGHT = frozenset({"catalog", "cli", "outputs", "validation"})
+_LIGHT = frozenset({"catalog", "cli", "hub", "outputs", "validation"})
 
 __all__ = [*_SUBMODULES, *(name for names in _EXPORTS.values() for name in names)]
 

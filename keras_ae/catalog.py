@@ -179,9 +179,15 @@ def preset_names() -> list[str]:
 
 
 def check_model_path(model: str | os.PathLike) -> None:
-    """A saved .keras file, a built-in preset name or a preset folder, as
-    `keras_ae.training.load_saved_model` accepts."""
+    """A saved .keras file, a built-in preset name, a preset folder or a hub
+    handle, as `keras_ae.training.load_saved_model` accepts."""
     if Path(model).is_file() or str(model) in preset_names() or (Path(model) / "metadata.json").is_file():
+        return
+    if "://" in str(model):  # a base URL, or a hub handle whose form keras_ae.hub checks (it imports nothing heavy)
+        from keras_ae import hub
+
+        if hub.scheme_of(model) not in ("https", "http", "file"):
+            hub.parse_handle(model, "model")
         return
     raise ValueError(
         f"`model` must be a saved .keras file or a preset ({', '.join(preset_names())}). "

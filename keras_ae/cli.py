@@ -230,9 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--overwrite", action="store_true", help="replace results already in --out")
 
     zoo = commands.add_parser(
-        "zoo", help="the pretrained presets: list, show, download, verify",
+        "zoo", help="the pretrained presets: list, show, download, verify, upload",
         description="List the built-in presets, show one's model card, download one into the "
-        "cache (sha256-checked), or verify the cached or shipped files against the manifest.",
+        "cache (sha256-checked), verify the cached or shipped files against the manifest, or "
+        "publish a preset folder to a hub.",
     )
     zoo_commands = zoo.add_subparsers(dest="zoo_command", required=True, metavar="ACTION")
     zoo_commands.add_parser("list", help="a table of the presets", description="A table of the presets.")
@@ -240,7 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
                          ("download", "fetch a preset into the cache"),
                          ("verify", "check a preset's files against the manifest")):
         sub = zoo_commands.add_parser(action, help=text, description=text.capitalize() + ".")
-        sub.add_argument("name", help="a built-in preset name")
+        sub.add_argument("name", help="a built-in preset name" + ("" if action == "verify" else
+                                      " or a hub handle (hf://OWNER/REPO[@REVISION], kaggle://...)"))
+    # --- publishing (keras_ae.hub) ---
+    upload = zoo_commands.add_parser(
+        "upload", help="publish a preset folder to Hugging Face or Kaggle",
+        description="Check a preset folder (every file, its sha256 against metadata.json, a safe-mode "
+        "load) and publish it: hf://OWNER/REPO[@BRANCH] (huggingface_hub, the repo created if new) or "
+        "kaggle://OWNER/MODEL/FRAMEWORK/VARIATION (kagglehub). Prints the handle to load it by.",
+    )
+    upload.add_argument("directory", help="the preset folder")
+    upload.add_argument("handle", help="hf://OWNER/REPO[@BRANCH] or kaggle://OWNER/MODEL/FRAMEWORK/VARIATION")
+    upload.add_argument("--token", help="the hub's token (default: the client's own, e.g. HF_TOKEN)")
+    upload.add_argument("--message", help="the commit message or version notes")
+    upload.add_argument("--record", action="store_true",
+                        help="pin the commit as the built-in preset's revision in the manifest (the release process)")
 
     commands.add_parser("families", help="list the autoencoder families", description="List the families.")
     # --verbose also after the command; SUPPRESS keeps a sub-command's
@@ -292,8 +307,19 @@ def _check_arguments(args: argparse.Namespace) -> None:
             if not os.path.isfile(image):
                 # The wording of keras_ae.restoration.read_image, which checks it again.
                 raise ValueError(f"No image file at {image}. Received: image='{image}'")
+    elif command == "zoo" and args.zoo_command == "upload":
+        from keras_ae import hub  # no TensorFlow
+
+        hub.parse_handle(args.handle, "handle")
+        if not os.path.isfile(os.path.join(args.directory, "metadata.json")):
+            raise ValueError(f"`directory` must be a preset folder (with metadata.json). Received: directory='{args.directory}'")
     elif command == "zoo" and args.zoo_command != "list":
-        check_choice(args.name, catalog.preset_names(), "preset")
+        if "://" in args.name and args.zoo_command != "verify":
+            from keras_ae import hub
+
+            hub.parse_handle(args.name)
+        else:
+            check_choice(args.name, catalog.preset_names(), "preset")
     if getattr(args, "series", None) is not None and not os.path.isfile(args.series):
         raise ValueError(f"`series` must be an existing CSV file. Received: series='{args.series}'")
 
@@ -462,7 +488,13 @@ def _run(args: argparse.Namespace) -> None:
             print((folder / "README.md").read_text())
             print(json.dumps(json.loads((folder / "metadata.json").read_text()), indent=2))
         elif args.zoo_command == "download":
-            print(f"Downloaded {args.name} into {zoo.download(args.name)}")
+            folder = zoo.resolve_preset(args.name) if "://" in args.name else zoo.download(args.name)
+            print(f"Downloaded {args.name} into {folder}")
+        elif args.zoo_command == "upload":
+            commit = zoo.upload_preset(args.directory, args.handle, token=args.token, message=args.message, record=args.record)
+            pinned = f"{args.handle.split('@')[0]}@{commit}" if commit else args.handle
+            recorded = "; recorded in the manifest" if args.record else ""
+            print(f"Uploaded {args.directory} to {args.handle}: load it with {pinned}{recorded}")
         else:
             print(f"{args.name}: ok ({zoo.verify(args.name)})")
     elif args.command == "export":

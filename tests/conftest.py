@@ -15,6 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # Tests never reach for the network: TFDS downloads are off for the whole run.
 os.environ["KERAS_AE_OFFLINE"] = "1"
+# The built-in presets the package does not ship load from the repository's
+# publishing source, zoo/presets/, as from a mirror (checked against the
+# manifest like any download), not from a hub.
+os.environ.setdefault("KERAS_AE_ZOO_URL", (Path(__file__).resolve().parents[1] / "zoo" / "presets").as_uri())
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -171,6 +171,11 @@ sys.exit(status)
         (["detect", "{tmp}", "--out", "{tmp}/o"], "Received: model="),
         (["denoise", "unet_denoise_grey", "{tmp}/missing.png", "--out", "{tmp}/o"], "No image file at"),
         (["zoo", "show", "no_such_preset"], "Received: preset='no_such_preset'"),
+        (["evaluate", "hf://owner"], "Received: model='hf://owner'"),
+        (["plot", "samples", "s3://bucket/tiny"], "Received: model='s3://bucket/tiny'"),
+        (["zoo", "download", "kaggle://owner/model"], "Received: preset='kaggle://owner/model'"),
+        (["zoo", "upload", "{tmp}", "hf://owner/repo"], "Received: directory="),
+        (["zoo", "upload", "{tmp}/full", "hf:/owner/repo"], "Received: handle='hf:/owner/repo'"),
     ],
 )
 def test_argument_errors_answer_before_tensorflow_loads(argv, fragment, tmp_path):

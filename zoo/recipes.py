@@ -1,8 +1,10 @@
 """The zoo's recipes: one entry per preset (data, model, fit, evaluate,
 save), deterministic given its seed. Running one trains the model on the real
 data set, recomputes its headline metric on the test split, writes the preset
-into the package (`keras_ae/zoo/presets/NAME/`) with its model card, and
-records it in the manifest.
+with its model card into `zoo/presets/NAME/` beside this file (the folders
+the release publishes), or into the package (`keras_ae/zoo/presets/NAME/`)
+for the few it ships (`keras_ae.zoo.SHIPPED`), and records it in the
+manifest, unpublished (`keras-ae zoo upload --record` pins its revision).
 
     python zoo/recipes.py conv_mnist --data-dir ../shared/datasets
     python zoo/recipes.py --list
@@ -24,6 +26,14 @@ import numpy as np  # noqa: E402
 from keras_ae import plotting, training, zoo  # noqa: E402
 
 # name -> the arguments of keras_ae.training.train, and the card's words.
+# The publishing source of every preset the package does not ship.
+PRESETS = Path(__file__).resolve().parent / "presets"
+
+
+def preset_folder(name: str) -> Path:
+    return zoo.PACKAGED / name if name in zoo.SHIPPED else PRESETS / name
+
+
 RECIPES = {
     "dense_mnist": {
         "train": {"family": "dense", "dataset": "mnist", "epochs": 20, "batch_size": 128, "latent_dim": 32,
@@ -231,7 +241,7 @@ HEADLINE_WORDS = {
 def publish(name: str, model, metadata: dict, card_text: str, picture: Path) -> dict:
     """Writes the preset folder into the package (replacing an older one)
     and records it in the manifest; returns `zoo.save_preset`'s answer."""
-    target = zoo.PACKAGED / name
+    target = preset_folder(name)
     shutil.rmtree(target, ignore_errors=True)
     saved = zoo.save_preset(model, target, metadata, card_text, picture.read_bytes())
     entries = zoo.manifest()
@@ -303,7 +313,7 @@ def build(name: str, data_dir: str | None) -> dict:
     full = {**metadata, "parameters": int(model.count_params()), "input_shape": model.data_shape,
             "conditional": bool(labels), "versions": training.versions()}
     saved = publish(name, model, metadata, card(name, recipe, full, metrics["pca"]), staging / "card.png")
-    target = zoo.PACKAGED / name
+    target = preset_folder(name)
     print(f"{name}: {headline['name']} {headline['value']:.4f} on the {headline['dataset']} test split; wrote {target}")
     return saved
 
@@ -371,7 +381,7 @@ def build_series(name: str, data_dir: str | None) -> dict:
                           test.windows, f"{name} on {SERIES_TEST}: separation {headline['value']:.3f}")
     full = {**metadata, "parameters": int(detector.model.count_params()), "versions": training.versions()}
     saved = publish(name, detector.model, metadata, series_card(name, recipe, full), staging / "card.png")
-    target = zoo.PACKAGED / name
+    target = preset_folder(name)
     print(f"{name}: window separation {headline['value']:.4f}, events {events}; wrote {target}")
     return saved
 
@@ -429,7 +439,7 @@ no trained classifier, so the headline is recomputed exactly from the weights.
 Parameters: {int(model.count_params()):,}. Versions: {", ".join(f"{k} {v}" for k, v in training.versions().items())}.
 """
     saved = publish(name, model, metadata, card_text, staging / "card.png")
-    target = zoo.PACKAGED / name
+    target = preset_folder(name)
     print(f"{name}: frechet_pca {headline['value']:.4f} (test-set floor {floor:.4f}); wrote {target}")
     return saved
 
@@ -609,7 +619,7 @@ def build_restoration(name: str, data_dir: str | None) -> dict:
     restoration_picture(model, recipe, data_dir, staging / "card.png")
     full = {**metadata, "parameters": int(model.count_params()), "versions": training.versions()}
     saved = publish(name, model, metadata, restoration_card(name, recipe, full), staging / "card.png")
-    target = zoo.PACKAGED / name
+    target = preset_folder(name)
     print(f"{name}: {headline['name']} {headline['value']:.4f}; trained in {train_seconds:.0f} s; wrote {target}")
     return saved
 
@@ -684,7 +694,7 @@ Model: family `{recipe["model"]["family"]}`, options {json.dumps(recipe["model"]
 Parameters: {int(model.count_params()):,}. Versions: {", ".join(f"{k} {v}" for k, v in training.versions().items())}.
 """
     saved = publish(name, model, metadata, card_text, staging / "card.png")
-    print(f"{name}: MIG {headline['value']:.4f}; trained in {train_seconds:.0f} s; wrote {zoo.PACKAGED / name}")
+    print(f"{name}: MIG {headline['value']:.4f}; trained in {train_seconds:.0f} s; wrote {preset_folder(name)}")
     return saved
 
 

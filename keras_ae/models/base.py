@@ -397,7 +397,8 @@ class Autoencoder(DataChecks, keras.Model):
     @classmethod
     def from_preset(cls, preset):
         """A pretrained model of this class: a built-in preset name, a
-        preset folder or a base URL (see `keras_ae.zoo`)."""
+        preset folder, a base URL, or a hub handle (`hf://OWNER/REPO[@REVISION]`,
+        `kaggle://...`; see `keras_ae.zoo` and `keras_ae.hub`)."""
         from keras_ae import zoo
 
         return zoo.from_preset(preset, expected_class=cls)

@@ -13,9 +13,12 @@ A preset is a folder (keras-hub's layout):
 
 A built-in name resolves, in order, from the cache
 (`$KERAS_HOME/keras_ae/presets/NAME`, else `~/.keras/...`), from the copy
-shipped inside the package (so an offline machine loads every built-in
-preset), then from `ZOO_URL/NAME/` (`KERAS_AE_ZOO_URL` overrides it),
-through `keras.utils.get_file` with the manifest's sha256 for every file.
+shipped inside the package (the few presets the quickstart, the README and
+the offline tests use), from a mirror `KERAS_AE_ZOO_URL/NAME/` when that is
+set (through `keras.utils.get_file`), else from the hub handle and pinned
+revision the manifest records (`keras_ae.hub`), every file checked against
+the manifest's sha256. `hf://` and `kaggle://` handles load as in keras-hub
+(see `keras_ae.hub`).
 """
 
 from __future__ import annotations
@@ -32,20 +35,28 @@ from pathlib import Path
 
 import keras
 
+from keras_ae import hub
 from keras_ae.outputs import atomic_file
 
-# Where the release process publishes the zoo's files, one folder per preset.
-DEFAULT_ZOO_URL = "https://github.com/keras-ae/keras-ae/releases/download/zoo-v1"
+# Where the release process publishes each built-in preset (`keras-ae zoo
+# upload --record` pins the commit in the manifest's "hub" entry).
+HUB_REPOS = "hf://keras-ae"
 FILES = ("config.json", "model.weights.h5", "metadata.json", "README.md", "card.png")
 PACKAGED = Path(__file__).parent / "presets"
+# The presets the wheel carries, for the README's examples and the offline
+# tests; the rest are published from the source repository's zoo/presets/
+# and download on first use.
+SHIPPED = ("conv_fashion_mnist", "conv_mnist", "unet_denoise_grey", "unet_upscale_grey", "vae2d_mnist")
 MANIFEST = Path(__file__).parent / "manifest.json"
 # A download that has not answered by then has failed: say so at once.
 TIMEOUT_SECONDS = 20.0
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
-def zoo_url() -> str:
-    return os.environ.get("KERAS_AE_ZOO_URL") or DEFAULT_ZOO_URL
+def zoo_url() -> str | None:
+    """A mirror of the built-in presets (a base URL, one folder per preset),
+    tried before the hub; None when KERAS_AE_ZOO_URL is not set."""
+    return os.environ.get("KERAS_AE_ZOO_URL") or None
 
 
 def cache_dir() -> Path:
@@ -165,6 +176,8 @@ def manifest_entry(directory: str | os.PathLike) -> dict:
         "parameters": metadata["parameters"],
         "headline": metadata["metrics"]["headline"],
         "files": {name: {"sha256": sha256(directory / name), "bytes": (directory / name).stat().st_size} for name in FILES},
+        # New files are unpublished: `keras-ae zoo upload --record` pins them.
+        "hub": {"handle": f"{HUB_REPOS}/{directory.name}", "revision": None},
     }
 
 
@@ -233,9 +246,13 @@ def _download(url: str, target: Path, digest: str | None) -> None:
 
 def resolve_preset(handle: str | os.PathLike) -> Path:
     """The verified local folder of a preset given by built-in name, local
-    folder, or base URL (`https://`, `http://` or `file://`)."""
+    folder, base URL (`https://`, `http://` or `file://`), or hub handle
+    (`hf://`, `kaggle://`; see `keras_ae.hub`)."""
     text = str(handle)
     scheme = urllib.parse.urlsplit(text).scheme
+    # --- hub handles: hf://, kaggle:// (keras_ae.hub); any other scheme is refused there ---
+    if hub.scheme_of(text) not in (None, "https", "http", "file"):
+        return hub.fetch(hub.parse_handle(text))
     if scheme in ("https", "http", "file"):
         base = text.rstrip("/")
         folder = cache_dir() / ("url-" + hashlib.sha256(base.encode()).hexdigest()[:16])
@@ -264,7 +281,10 @@ def resolve_preset(handle: str | os.PathLike) -> Path:
         return cached
     if _complete(PACKAGED / name, expected):
         return PACKAGED / name
-    return _fetch(cached, f"{zoo_url().rstrip('/')}/{name}", expected)
+    if zoo_url() is not None:
+        return _fetch(cached, f"{zoo_url().rstrip('/')}/{name}", expected)
+    # --- a built-in's hub copy (keras_ae.hub) ---
+    return hub.fetch_builtin(name, entries[name].get("hub"), expected, cached)
 
 
 def from_preset(handle: str | os.PathLike, expected_class: type | None = None):
@@ -294,6 +314,46 @@ def download(name: str) -> Path:
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(folder, cached, dirs_exist_ok=True)
     return cached
+
+
+def upload_preset(directory: str | os.PathLike, handle: str, token: str | None = None, message: str | None = None,
+                  record: bool = False) -> str | None:
+    """Checks a preset folder and publishes it under a hub handle; returns
+    the new commit (Hugging Face) or None (Kaggle numbers the version).
+
+    The folder must hold every preset file, match the sha256 of its
+    metadata, and load in safe mode; nothing is sent otherwise.
+
+    Args:
+        directory: the preset folder.
+        handle: `hf://OWNER/REPO[@BRANCH]` or
+            `kaggle://OWNER/MODEL/FRAMEWORK/VARIATION`.
+        token: the hub's token (else the client's own: HF_TOKEN, `hf auth login`).
+        message: the commit message or version notes.
+        record: pin the commit as the built-in preset's revision in the
+            manifest (the release process); the folder must be that
+            preset's files exactly.
+    """
+    parsed = hub.parse_handle(handle, "handle")
+    directory = Path(directory)
+    if not (directory / "metadata.json").is_file():
+        raise ValueError(f"`directory` must be a preset folder (with metadata.json). Received: directory='{directory}'")
+    for name in FILES:
+        if not (directory / name).is_file():
+            raise ValueError(f"The preset at {directory} lacks {name}; nothing was uploaded. Received: directory='{directory}'")
+    entry = manifest().get(directory.name)
+    if record and (parsed.scheme != "hf" or entry is None or entry["files"] != manifest_entry(directory)["files"]):
+        raise ValueError(
+            "`record` pins a built-in preset's hf:// revision: the folder must be named after a built-in preset and "
+            f"hold its files exactly. Received: directory='{directory}', handle='{handle}'"
+        )
+    from_preset(directory)  # the hashes, safe mode and the weights, as a user will load it
+    commit = hub.upload_folder(directory, parsed, list(FILES), token=token, message=message)
+    if record:
+        entries = manifest()
+        entries[directory.name]["hub"] = {"handle": str(parsed.at(None)), "revision": commit}
+        write_manifest(entries)
+    return commit
 
 
 def write_manifest(entries: dict[str, dict]) -> None:
