@@ -85,6 +85,8 @@ class GAN(DataChecks, keras.Model):
     """
 
     network_inputs = 1
+    # Images, never sequences (`training.train` asks every family).
+    sequence_data = False
 
     def __init__(self, generator, discriminator, seed=None, **kwargs):
         super().__init__(**kwargs)
