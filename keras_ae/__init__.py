@@ -17,7 +17,7 @@ import os
 import pkgutil
 import sys
 
-__version__ = "0.1.0"
+from keras_ae._version import __version__  # noqa: F401
 
 # TensorFlow's oneDNN CPU kernels, on for every run that imports keras_ae
 # before TensorFlow: TensorFlow turns them on by itself only on some CPUs

@@ -221,7 +221,7 @@ class AnomalyDetector:
 
     def save(self, folder: str | os.PathLike, overwrite: bool = False) -> Path:
         """Writes `model.keras` and `detector.json` to `folder`, all or nothing."""
-        from keras_ae.training import versions
+        from keras_ae.outputs import versions
 
         with staged_output(folder, overwrite) as staging:
             self.model.save(staging / "model.keras")

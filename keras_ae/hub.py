@@ -103,7 +103,8 @@ def client(scheme: str, shown: str):
         ) from None
 
 
-def _sha256(path: str | os.PathLike) -> str:
+def sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a file, in hex (every preset file is checked by it)."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -204,7 +205,7 @@ def _listed(metadata: str | os.PathLike, handle: Handle) -> dict[str, str]:
 
 def _hf_cached(hf, handle, commit, name, where, local_dir, expected) -> bool:
     if local_dir is not None:
-        return (local_dir / name).is_file() and expected is not None and _sha256(local_dir / name) == expected[name]
+        return (local_dir / name).is_file() and expected is not None and sha256(local_dir / name) == expected[name]
     try:
         hf.hf_hub_download(handle.repo, name, revision=commit, cache_dir=str(where), local_files_only=True)
         return True
@@ -241,7 +242,7 @@ def _status(error: BaseException) -> int:
 
 def _hf_download(hf, handle, commit, name, endpoint, where, local_dir, expected) -> str:
     if local_dir is not None and (local_dir / name).is_file() and expected is not None and expected.get(name):
-        if _sha256(local_dir / name) == expected[name]:
+        if sha256(local_dir / name) == expected[name]:
             return str(local_dir / name)
         _remove(local_dir / name, local_dir)  # a stale or damaged copy
     location = {"local_dir": str(local_dir)} if local_dir is not None else {"cache_dir": str(where)}
@@ -269,7 +270,7 @@ def _check(path: str | os.PathLike, name: str, digest: str | None, handle: Handl
         return
     if not path.is_file():
         raise ValueError(f"The preset at {handle} lacks {name}; nothing was loaded. Received: preset='{handle}'")
-    if _sha256(path) != digest:
+    if sha256(path) != digest:
         _remove(path, where)
         raise ValueError(
             f"{name} of {handle} does not match its sha256 (expected {digest}); it was removed from {where} and "

@@ -1,15 +1,24 @@
-"""Writing a run's output folder all at once: files are made in a staging
-folder beside the target and moved into place only when the run succeeds."""
+"""A run's output folder, written all at once (files are made in a staging
+folder beside the target and moved into place only when the run succeeds),
+what every run records in it, and how a saved model loads back.
+
+It imports neither Keras nor TensorFlow at import time: the command line
+checks an output folder before TensorFlow loads.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from keras_ae import catalog
+from keras_ae._version import __version__
 
 
 def check_output_dir(out: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -64,3 +73,31 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def versions() -> dict[str, str]:
+    """The versions a run or a preset records: keras_ae's, Keras's, TensorFlow's."""
+    import keras
+    import tensorflow as tf
+
+    return {"keras_ae": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
+
+
+def write_run(folder: Path, model, history: dict, metrics: dict) -> None:
+    """The files of every run: the model, its history and its metrics."""
+    model.save(folder / "model.keras")
+    (folder / "history.json").write_text(json.dumps(history, indent=2, default=float))
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+
+
+def load_saved_model(path: str | os.PathLike):
+    """A `.keras` file saved by keras_ae, or a preset (a built-in name or a
+    preset folder, see `keras_ae.presets`), loaded in Keras's safe mode."""
+    import keras
+
+    from keras_ae import presets
+
+    catalog.check_model_path(path)
+    if Path(path).is_file():
+        return keras.saving.load_model(path, safe_mode=True)
+    return presets.from_preset(path)

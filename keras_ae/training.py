@@ -19,7 +19,7 @@ from keras_ae import catalog, datasets, distribute, evaluation, plotting
 from keras_ae.blocks import ARCHITECTURES
 from keras_ae.callbacks import GenerationProgress
 from keras_ae.models import GAN, get_family
-from keras_ae.outputs import check_output_dir, staged_output
+from keras_ae.outputs import check_output_dir, load_saved_model, staged_output, versions, write_run  # noqa: F401
 from keras_ae.validation import check_choice, check_positive_int
 
 # Constructor arguments that a run sets itself, never through `options`.
@@ -58,10 +58,6 @@ def split_options(family_cls, architecture: str, options: dict) -> tuple[dict, d
     family_options = {k: v for k, v in options.items() if k in family_names}
     network_options = {k: v for k, v in options.items() if k not in family_names}
     return family_options, network_options
-
-
-def versions() -> dict[str, str]:
-    return {"keras_ae": keras_ae.__version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
 def onednn_enabled() -> bool | None:
@@ -315,13 +311,6 @@ def _gan_options(family_cls, options: dict) -> dict:
     return options
 
 
-def write_run(folder: Path, model, history: dict, metrics: dict) -> None:
-    """The files of every run: the model, its history and its metrics."""
-    model.save(folder / "model.keras")
-    (folder / "history.json").write_text(json.dumps(history, indent=2, default=float))
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
-
-
 def write_reconstructions(folder: Path, model, metrics: dict, x_test: np.ndarray, y_test=None) -> None:
     """An autoencoder run's picture: test examples above their
     reconstructions (`y_test`: the labels a conditional model needs)."""
@@ -345,17 +334,6 @@ def write_generator_pictures(folder: Path, model, progress: GenerationProgress, 
         rows.reshape(-1, *rows.shape[2:]), folder / "progress.png", columns=rows.shape[1],
         title=f"The same {rows.shape[1]} codes after each of {len(rows)} epochs (rows)",
     )
-
-
-def load_saved_model(path: str | os.PathLike) -> keras.Model:
-    """A `.keras` file saved by keras_ae, or a preset (a built-in name or a
-    preset folder, see `keras_ae.zoo`), loaded in Keras's safe mode."""
-    from keras_ae import zoo
-
-    catalog.check_model_path(path)
-    if Path(path).is_file():
-        return keras.saving.load_model(path, safe_mode=True)
-    return zoo.from_preset(path)
 
 
 def load_matching_arrays(model, dataset: str, data_dir: str | os.PathLike | None = None) -> datasets.Arrays:

@@ -326,7 +326,7 @@ def _as_array(X) -> tuple[np.ndarray, np.ndarray | None]:
 def _load(model):
     """A keras_ae model from what `model=` may hold."""
     if isinstance(model, (str, os.PathLike)):
-        from keras_ae.training import load_saved_model
+        from keras_ae.outputs import load_saved_model
 
         return load_saved_model(model)
     if isinstance(model, keras.Model):

@@ -15,6 +15,7 @@ import pytest
 
 import keras_ae
 from keras_ae import cli, hub, zoo
+from keras_ae import presets as preset_store
 
 huggingface_hub = pytest.importorskip("huggingface_hub")
 hf_constants = pytest.importorskip("huggingface_hub.constants")
@@ -180,8 +181,8 @@ def test_upload_refuses_a_folder_that_fails_its_hashes_before_sending(presets, s
 
 def test_builtin_resolves_its_recorded_revision_once_published(presets, standin, tmp_path, monkeypatch):
     model, folder = presets["v1"]
-    monkeypatch.setattr(zoo, "MANIFEST", tmp_path / "manifest.json")
-    monkeypatch.setattr(zoo, "PACKAGED", tmp_path / "not_shipped")
+    monkeypatch.setattr(preset_store, "MANIFEST", tmp_path / "manifest.json")
+    monkeypatch.setattr(preset_store, "PACKAGED", tmp_path / "not_shipped")
     zoo.write_manifest({"tiny": {**zoo.manifest_entry(folder), "hub": {"handle": "hf://keras-ae/tiny", "revision": None}}})
     with pytest.raises(ValueError, match="(?s)not shipped.*hf://keras-ae/tiny, revision none.*Received: preset='tiny'"):
         keras_ae.from_preset("tiny")

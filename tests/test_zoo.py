@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import keras_ae
-from keras_ae import zoo
+from keras_ae import presets, zoo
 
 
 @pytest.fixture(autouse=True)
@@ -113,8 +113,8 @@ def test_url_download_then_cache_hit(preset, server):
 def builtin(preset, server, tmp_path, monkeypatch):
     """`tiny` as a built-in preset that only the server has."""
     _, folder = preset
-    monkeypatch.setattr(zoo, "MANIFEST", tmp_path / "manifest.json")
-    monkeypatch.setattr(zoo, "PACKAGED", tmp_path / "not_shipped")
+    monkeypatch.setattr(presets, "MANIFEST", tmp_path / "manifest.json")
+    monkeypatch.setattr(presets, "PACKAGED", tmp_path / "not_shipped")
     monkeypatch.setenv("KERAS_AE_ZOO_URL", server.url)
     zoo.write_manifest({"tiny": zoo.manifest_entry(folder)})
     return folder

@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_ae import losses as ae_losses
+from keras_ae import presets
 from keras_ae.blocks import ARCHITECTURES
 from keras_ae.labels import label_range_message
 from keras_ae.latent import interpolate_codes
@@ -398,10 +399,8 @@ class Autoencoder(DataChecks, keras.Model):
     def from_preset(cls, preset):
         """A pretrained model of this class: a built-in preset name, a
         preset folder, a base URL, or a hub handle (`hf://OWNER/REPO[@REVISION]`,
-        `kaggle://...`; see `keras_ae.zoo` and `keras_ae.hub`)."""
-        from keras_ae import zoo
-
-        return zoo.from_preset(preset, expected_class=cls)
+        `kaggle://...`; see `keras_ae.presets` and `keras_ae.hub`)."""
+        return presets.from_preset(preset, expected_class=cls)
 
     @classmethod
     def build_networks(cls, architecture, input_shape, latent_dim, **network_args):
