@@ -72,7 +72,7 @@ def main() -> None:
         training.train(family, "mnist_sample", epochs=args.epochs, latent_dim=16, seed=0, out=run, verbose=0)
         model = training.load_saved_model(run / "model.keras")
         network = export.part_network(model, "full")
-        conditional = model.network_inputs > 1
+        conditional = model.conditional
         generator_only = not hasattr(model, "encoder")
         first = np.random.default_rng(0).standard_normal((len(x), *model.latent_shape)).astype("float32") if generator_only else x
         feeds = {network.inputs[0].name: first, **({"label": labels} if conditional else {})}

@@ -174,7 +174,7 @@ class AnomalyDetector:
     kind = "examples"
 
     def __init__(self, model, error: str = "mse", threshold: float | None = None, threshold_method: str | None = None):
-        if not hasattr(model, "reconstruct") or getattr(model, "network_inputs", 1) != 1:
+        if not hasattr(model, "reconstruct") or model.conditional:
             raise ValueError(
                 "`model` must be a trained keras_ae autoencoder that reconstructs its input alone "
                 f"(not a GAN or a conditional model). Received: model={type(model).__name__}"
@@ -428,6 +428,7 @@ def train_series_detector(
             `SeriesAnomalyDetector`).
     """
     from keras_ae.models import get_family
+    from keras_ae.models.build import build_family
 
     given = {
         "window": window, "stride": stride, "latent_dim": latent_dim, "epochs": epochs, "batch_size": batch_size,
@@ -438,7 +439,7 @@ def train_series_detector(
     settings.update({key: value for key, value in given.items() if value is not None})
     settings["options"].update(options or {})
     family_cls = get_family(family)
-    if getattr(family_cls, "network_inputs", 1) != 1 or not hasattr(family_cls, "reconstruct"):
+    if family_cls.conditional or not family_cls.has_encoder:
         raise ValueError(f"A detector needs an autoencoder of unlabelled data. Received: family={family!r}")
     if settings["threshold"] == "f1":
         raise ValueError(
@@ -448,9 +449,14 @@ def train_series_detector(
     check_choice(settings["threshold"], THRESHOLD_METHODS, "threshold")
     keras.utils.set_random_seed(settings["seed"])
     standardizer = Standardizer().fit(series)
-    model = family_cls.from_spec(
-        (check_positive_int(settings["window"], "window"), standardizer.mean.shape[0]),
-        check_positive_int(settings["latent_dim"], "latent_dim"), **settings["options"],
+    # The options may name the architecture to build on and its builder's
+    # arguments (`catalog.detector_options`), beside the family's own.
+    options = dict(settings["options"])
+    architecture = options.pop("architecture", None)
+    options.update(options.pop("architecture_options", None) or {})
+    model = build_family(
+        family, (check_positive_int(settings["window"], "window"), standardizer.mean.shape[0]),
+        check_positive_int(settings["latent_dim"], "latent_dim"), options, architecture,
     )
     model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
     detector = SeriesAnomalyDetector(

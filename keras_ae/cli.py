@@ -395,7 +395,7 @@ def fit_verbosity() -> int:
 def _run(args: argparse.Namespace) -> None:
     # Imported here so that `--help` and argument errors answer at once.
     import keras_ae
-    from keras_ae import training
+    from keras_ae import evaluation, outputs, training
 
     if args.command == "families":
         for name, cls in sorted(keras_ae.FAMILIES.items()):
@@ -429,7 +429,7 @@ def _run(args: argparse.Namespace) -> None:
             f"{pca['sse_per_image']:.3f} (PSNR {pca['psnr_db']:.2f} dB). Wrote {out}"
         )
     elif args.command == "evaluate":
-        report = training.evaluate(args.model, args.dataset, data_dir=args.data_dir, batch_size=args.batch_size)
+        report = evaluation.evaluate(args.model, args.dataset, data_dir=args.data_dir, batch_size=args.batch_size)
         print(json.dumps(report, indent=2))
     elif args.command == "plot":
         from keras_ae import pictures
@@ -474,7 +474,7 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command in ("denoise", "upscale"):
         from keras_ae import restoration
 
-        model = training.load_saved_model(args.model)
+        model = outputs.load_saved_model(args.model)
         written = restoration.restore_files(model, args.images, args.out, task=args.command,
                                             scale=getattr(args, "scale", 1), overwrite=args.overwrite)
         print(f"Wrote {len(written)} image(s) into {args.out}")
@@ -500,10 +500,10 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "export":
         from keras_ae import export
 
-        model = training.load_saved_model(args.model)
+        model = outputs.load_saved_model(args.model)
         representative = labels = None
         if args.quantize == "int8":
-            arrays = training.load_matching_arrays(model, args.dataset, args.data_dir)
+            arrays = evaluation.load_matching_arrays(model, args.dataset, args.data_dir)
             representative, labels = arrays.x_train / 255.0, arrays.y_train
         path = export.export_model(
             model, args.out, format=args.format, part=args.part, quantize=args.quantize, name=args.name,

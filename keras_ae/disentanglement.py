@@ -479,12 +479,11 @@ def standard_model(family: str, seed: int = 0, latent_dim: int = 10, input_shape
     weights drawn from `seed`; `options` are the family's own (beta, gamma, ...)."""
     import keras
 
-    from keras_ae.models import get_family
+    from keras_ae.models.build import build_family
 
     keras.utils.set_random_seed(seed)
-    return get_family(family).from_spec(
-        input_shape, latent_dim, architecture="conv", architecture_options=STANDARD_ARCHITECTURE,
-        likelihood="bernoulli", seed=seed, **options,
+    return build_family(
+        family, input_shape, latent_dim, {**STANDARD_ARCHITECTURE, **options}, "conv", likelihood="bernoulli", seed=seed,
     )
 
 

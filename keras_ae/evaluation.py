@@ -1,15 +1,21 @@
 """Metrics of a model on arrays scaled to [0, 1], computed batch by batch:
 reconstruction error beside the PCA baseline at the same code size, and the
-variational families' likelihood bounds."""
+variational families' likelihood bounds; and a saved model's on a data set."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from keras_ae import datasets
+from keras_ae.datasets import Arrays
 from keras_ae.labels import check_labels
 from keras_ae.layers import GaussianSampler
-from keras_ae.validation import check_batch, check_positive_int
+from keras_ae.outputs import load_saved_model, versions
+from keras_ae.validation import check_batch, check_choice, check_positive_int
 
 
 def _as_unit_float(x: np.ndarray) -> np.ndarray:
@@ -237,3 +243,45 @@ def class_histogram(classifier, x: np.ndarray, batch_size: int = 500) -> dict:
     nonzero = shares > 0
     kl = float(np.sum(shares[nonzero] * np.log(shares[nonzero] * classes)))
     return {"counts": counts.tolist(), "shares": shares.round(4).tolist(), "kl_to_uniform": kl, "classes_seen": int(nonzero.sum())}
+
+
+# === A saved model on a data set ===
+
+
+def load_matching_arrays(model, dataset: str, data_dir: str | os.PathLike | None = None) -> Arrays:
+    """The data set's arrays, refused unless its examples fit the model."""
+    arrays = datasets.load_arrays(dataset, data_dir=data_dir)
+    if tuple(arrays.x_test.shape[1:]) != tuple(model.data_shape):
+        raise ValueError(
+            f"The model takes examples of shape {tuple(model.data_shape)} but the data set "
+            f"{dataset!r} has {tuple(arrays.x_test.shape[1:])}. Received: dataset={dataset!r}"
+        )
+    return arrays
+
+
+def evaluate(
+    model_path: str | os.PathLike,
+    dataset: str = "mnist_sample",
+    data_dir: str | os.PathLike | None = None,
+    batch_size: int = 500,
+) -> dict:
+    """Metrics of a saved model on a data set's test split, beside PCA at
+    the model's code size."""
+    check_choice(dataset, datasets.DATASETS, "dataset")
+    model = load_saved_model(model_path)
+    if not hasattr(model, "reconstruct"):
+        raise ValueError(
+            f"`evaluate` scores reconstructions; the {model.family!r} model has none (its samples "
+            f"are judged by benchmarks/mnist_gan.py). Received: model='{model_path}'"
+        )
+    arrays = load_matching_arrays(model, dataset, data_dir)
+    labels = arrays.y_test if model.conditional else None
+    return {
+        "model": str(Path(model_path)),
+        "family": getattr(model, "family", type(model).__name__),
+        "dataset": dataset,
+        "data_source": arrays.source,
+        "test": evaluate_model(model, arrays.x_test, batch_size, labels=labels),
+        "pca": pca_baseline(arrays.x_train, arrays.x_test, model.latent_dim),
+        "versions": versions(),
+    }

@@ -34,7 +34,6 @@ import tensorflow as tf
 from keras import layers
 
 from keras_ae.labels import check_class_ids, check_labels
-from keras_ae.latent import prior_codes
 from keras_ae.outputs import atomic_file
 from keras_ae.validation import check_choice, check_positive_int
 
@@ -61,11 +60,11 @@ def part_network(model, part: str = "full") -> keras.Model:
     """
     check_part(model, part)
     # A recurrent model is traced unrolled: LiteRT then runs it on builtins.
-    model = model.for_export() if hasattr(model, "for_export") else model
-    encoder = getattr(model, "encoder", None)
+    model = model.for_export()
+    encoder = model.encoder if model.has_encoder else None
     if encoder is None and part == "encoder":
         raise ValueError(f"The {model.family!r} model has no encoder to export. Received: part={part!r}")
-    conditional = getattr(model, "network_inputs", 1) > 1
+    conditional = model.conditional
 
     def inputs(shape, name):
         first = keras.Input(tuple(shape), name=name)
@@ -86,7 +85,7 @@ def part_network(model, part: str = "full") -> keras.Model:
 
     if part == "decoder" or encoder is None:
         feeds, z, conditions = inputs(model.latent_shape, "z")
-        outputs = {"decoded": run(_decoder_of(model), z, conditions)}
+        outputs = {"decoded": run(model.decoder_network(), z, conditions)}
     else:
         feeds, x, conditions = inputs(model.data_shape, "x")
         codes = run(encoder, x, conditions)
@@ -94,7 +93,7 @@ def part_network(model, part: str = "full") -> keras.Model:
         if part == "encoder":
             outputs = dict(zip(model.encoder_outputs, codes))
         else:
-            decoder = _decoder_of(model)
+            decoder = model.decoder_network()
             # A decoder reads the code (a distribution's mean), or everything
             # the encoder gives (the image-to-image family's skips).
             decoded = codes if len(decoder.inputs) == len(codes) + len(conditions) else codes[0]
@@ -105,12 +104,8 @@ def part_network(model, part: str = "full") -> keras.Model:
 def check_part(model, part: str) -> str:
     """`part`, if `model` can be exported in that part: a family whose
     decoder needs more than a code (`export_parts`) exports whole only."""
-    check_choice(part, getattr(model, "export_parts", PARTS), "part")
+    check_choice(part, model.export_parts, "part")
     return part
-
-
-def _decoder_of(model) -> keras.Model:
-    return model.decoder if hasattr(model, "decoder") else model.generator
 
 
 def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
@@ -125,11 +120,11 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
     check_part(model, part)
     # One export copy for every signature (part_network would otherwise
     # build an unrolled recurrent model per part).
-    model = model.for_export() if hasattr(model, "for_export") else model
-    has_encoder = hasattr(model, "encoder")
+    model = model.for_export()
+    has_encoder = model.has_encoder
     if part == "encoder" and not has_encoder:
         part_network(model, part)  # raises, naming the part
-    conditional = getattr(model, "network_inputs", 1) > 1
+    conditional = model.conditional
     label = [tf.TensorSpec((None,), tf.int32, name="label")] if conditional else []
     x = tf.TensorSpec((None, *model.data_shape), tf.float32, name="x")
     z = tf.TensorSpec((None, *model.latent_shape), tf.float32, name="z")
@@ -138,7 +133,7 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
     def call(network):
         return lambda first, *labels: network([first, *labels] if labels else first, training=False)
 
-    whole_only = "decoder" not in getattr(model, "export_parts", PARTS)
+    whole_only = "decoder" not in model.export_parts
     decode = None if whole_only else call(part_network(model, "decoder"))
 
     def sample(seed, *labels):
@@ -170,7 +165,7 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
         endpoints["encode"] = (call(part_network(model, "encoder")), [x, *label])
     if part in ("full", "decoder"):
         endpoints["decode"] = (decode, [z, *label])
-        if hasattr(model, "sample"):
+        if model.has_prior:
             endpoints["sample"] = (sample, [seed, *label])
     return {name: checked(*endpoint) for name, endpoint in endpoints.items()}
 
@@ -339,7 +334,7 @@ def _calibration_feeds(model, part, representative, labels) -> list[np.ndarray]:
             "Full-integer quantization calibrates on real inputs: pass `representative` (training "
             "examples in [0, 1]; `--dataset` on the command line). Received: representative=None"
         )
-    conditional = getattr(model, "network_inputs", 1) > 1
+    conditional = model.conditional
     # The model's own check: calibrating a [0, 1] model on 0-255 pixels
     # would fix the int8 ranges two orders of magnitude off.
     x = model.check_data(np.asarray(representative, "float32")[:CALIBRATION_EXAMPLES], "representative")
@@ -348,15 +343,10 @@ def _calibration_feeds(model, part, representative, labels) -> list[np.ndarray]:
         if labels is None:
             raise ValueError("A conditional model calibrates on labelled examples. Received: labels=None")
         extra = [check_labels(np.asarray(labels)[: len(x)], model.num_classes, len(x))]
-    if part != "decoder" and hasattr(model, "encoder"):
+    if part != "decoder" and model.has_encoder:
         return [x, *extra]
-    if hasattr(model, "export_codes"):  # a decoder exported on other codes (a VQ-VAE's indices)
-        codes = model.export_codes(x)
-    elif hasattr(model, "encoder"):
-        codes = model.latent_codes(x, *extra)
-    else:
-        codes = prior_codes(len(x), model.latent_shape, seed=0)
-    return [codes, *extra]
+    # The codes, a VQ-VAE's indices, or a generator's prior draws.
+    return [model.export_codes(x, *extra), *extra]
 
 
 def run_tflite(model_file: str | os.PathLike | bytes, **inputs) -> dict[str, np.ndarray]:

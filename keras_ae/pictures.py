@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_ae import plotting, training
+from keras_ae import evaluation, outputs, plotting
 from keras_ae.latent import prior_codes
 from keras_ae.validation import check_choice, check_positive_int
 
@@ -41,10 +41,10 @@ def plot(
     """
     check_choice(kind, KINDS, "kind")
     n = check_positive_int(DEFAULT_N[kind] if n is None else n, "n")
-    model = training.load_saved_model(model_path)
+    model = outputs.load_saved_model(model_path)
     out = Path(out) if out is not None else Path(model_path).with_name(f"{kind}.png")
     name = f"{getattr(model, 'family', type(model).__name__)} model"
-    conditional = getattr(model, "network_inputs", 1) > 1
+    conditional = getattr(model, "conditional", False)  # any saved Keras model loads here
     # A GAN has a generator only: no codes of real examples to show.
     if kind in ("reconstructions", "scatter") and not hasattr(model, "reconstruct"):
         raise ValueError(f"The {name} has no encoder, so it has no {kind}. Received: kind={kind!r}")
@@ -68,7 +68,7 @@ def plot(
         plotting.image_grid(strip, out, columns=len(strip), title=f"{name}: {method} path between two prior codes")
         return out
 
-    arrays = training.load_matching_arrays(model, dataset, data_dir)
+    arrays = evaluation.load_matching_arrays(model, dataset, data_dir)
     x = arrays.x_test.astype("float32") / 255.0
     if kind == "reconstructions":
         picked = rng.choice(len(x), size=min(n, len(x)), replace=False)

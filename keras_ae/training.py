@@ -4,7 +4,6 @@ against PCA at the same code size, and write the run's folder."""
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import sys
 import time
@@ -14,50 +13,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-import keras_ae
 from keras_ae import catalog, datasets, distribute, evaluation, plotting
-from keras_ae.blocks import ARCHITECTURES
 from keras_ae.callbacks import GenerationProgress
-from keras_ae.models import GAN, get_family
-from keras_ae.outputs import check_output_dir, load_saved_model, staged_output, versions, write_run  # noqa: F401
+from keras_ae.models import get_family
+from keras_ae.models.build import build_family, resolve_options, split_options  # noqa: F401  (and re-exported)
 from keras_ae.validation import check_choice, check_positive_int
 
-# Constructor arguments that a run sets itself, never through `options`.
-_RESERVED = {"self", "encoder", "decoder", "input_shape", "latent_dim", "kwargs"}
-
-
-def _parameters(function) -> list[str]:
-    # `*args`/`**kwargs` (keras.Model's, which a family's `**kwargs` leads
-    # to) are no option a user can name.
-    return [
-        p.name for p in inspect.signature(function).parameters.values()
-        if p.name not in _RESERVED and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
-
-
-def _family_parameters(family_cls) -> list[str]:
-    """The constructor arguments of a family, including those it passes on
-    through `**kwargs` to the families it extends (not the base's)."""
-    names = []
-    for klass in family_cls.__mro__:
-        if klass is keras_ae.Autoencoder or "__init__" not in klass.__dict__:
-            continue
-        parameters = inspect.signature(klass.__init__).parameters.values()
-        names += [n for n in _parameters(klass.__init__) if n not in names]
-        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
-            break
-    return names
-
-
-def split_options(family_cls, architecture: str, options: dict) -> tuple[dict, dict]:
-    """Routes `options` to the family's constructor or to the architecture
-    builder by name, refusing names that neither takes."""
-    family_names = _family_parameters(family_cls)
-    network_names = [] if family_cls.owns_networks else _parameters(ARCHITECTURES[architecture])
-    catalog.check_options(family_cls.family, architecture, options, family_names + network_names)
-    family_options = {k: v for k, v in options.items() if k in family_names}
-    network_options = {k: v for k, v in options.items() if k not in family_names}
-    return family_options, network_options
+# Where these lived before the run folder's helpers had a module of their
+# own (`keras_ae.outputs`) and a saved model's evaluation went to `keras_ae.evaluation`.
+from keras_ae.evaluation import evaluate, load_matching_arrays  # noqa: F401, E402
+from keras_ae.outputs import check_output_dir, load_saved_model, staged_output, versions, write_run  # noqa: F401, E402
 
 
 def onednn_enabled() -> bool | None:
@@ -132,23 +97,16 @@ def train(
         callbacks: more Keras callbacks for `fit`.
     """
     family_cls = get_family(family)
-    adversarial = issubclass(family_cls, GAN)
+    # A generator without an encoder (a GAN): no reconstruction to score.
+    adversarial = not family_cls.has_encoder
     check_choice(dataset, datasets.DATASETS, "dataset")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     latent_dim = check_positive_int(latent_dim, "latent_dim")
     if learning_rate is None:
-        learning_rate = 2e-4 if adversarial else 1e-3
-    if adversarial:
-        if architecture is not None:
-            raise ValueError(
-                f"The {family!r} family has its own DCGAN networks; set them with "
-                f"--option filters=... / kernel_size=.... Received: architecture={architecture!r}"
-            )
-        family_options, network_options = _gan_options(family_cls, dict(options or {})), {}
-    else:
-        architecture = check_choice(architecture or family_cls.default_architecture, ARCHITECTURES, "architecture")
-        family_options, network_options = split_options(family_cls, architecture, dict(options or {}))
+        learning_rate = family_cls.default_learning_rate
+    architecture, family_options, network_options = resolve_options(family, architecture, options)
+    options = {**family_options, **network_options}
     check_choice(precision, PRECISIONS, "precision")
     if out is not None:
         check_output_dir(out, overwrite)
@@ -161,7 +119,7 @@ def train(
     _set_op_determinism(deterministic)
     keras.utils.set_random_seed(seed)
     # A conditional family trains on (images, labels) and learns every class.
-    conditional = family_cls.network_inputs > 1
+    conditional = family_cls.conditional
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     train_ds, test_ds, arrays = datasets.load(
         dataset, batch_size=batch_size, seed=seed, data_dir=data_dir, labels=conditional, epoch=epoch,
@@ -176,11 +134,14 @@ def train(
         train_ds, test_ds = (ds.map(lambda x: tf.reshape(x, (-1, *input_shape))) for ds in (train_ds, test_ds))
         x_test = x_test.reshape(len(x_test), *input_shape)
     train_ds, test_ds = distribute.shard_by_data(train_ds), distribute.shard_by_data(test_ds)
+    # What the run sets itself beside the user's options.
+    settings = {}
     if conditional:
-        family_options["num_classes"] = len(arrays.class_names)
-    if "dataset_size" in inspect.signature(family_cls.__init__).parameters:
+        settings["num_classes"] = len(arrays.class_names)
+    if "dataset_size" in inspect.signature(family_cls.__init__).parameters and "dataset_size" not in options:
         # beta-TCVAE's total-correlation estimate weighs the batch against the data set.
-        family_options.setdefault("dataset_size", len(arrays.x_train))
+        settings["dataset_size"] = len(arrays.x_train)
+    family_options.update(settings)
     callbacks = [keras.callbacks.TerminateOnNaN(), distribute.EpochCounter(epoch), *(callbacks or [])]
     if backup_dir is not None:
         callbacks.append(distribute.Backup(backup_dir))
@@ -188,8 +149,9 @@ def train(
     keras.mixed_precision.set_global_policy(precision)
     try:
         with strategy.scope():
-            model = _build_and_compile(family_cls, adversarial, input_shape, latent_dim, seed, learning_rate,
-                                       architecture, family_options, network_options, jit_compile)
+            model = build_family(family, input_shape, latent_dim, options, architecture,
+                                 **settings, **({"seed": seed} if adversarial else {}))
+            model.compile(**family_cls.default_optimizers(learning_rate), jit_compile=jit_compile)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     if adversarial:
@@ -277,38 +239,11 @@ def _set_op_determinism(on: bool) -> None:
         config.disable_op_determinism()
 
 
-def _build_and_compile(family_cls, adversarial, input_shape, latent_dim, seed, learning_rate, architecture,
-                       family_options, network_options, jit_compile):
-    if adversarial:
-        model = family_cls.from_spec(input_shape, latent_dim, seed=seed, **family_options)
-        model.compile(
-            generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-            discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-            jit_compile=jit_compile,
-        )
-        return model
-    model = family_cls.from_spec(
-        input_shape, latent_dim, architecture=architecture, architecture_options=network_options, **family_options,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
-    return model
-
-
 def _local_copy(model):
     """The same model and weights, built outside any strategy (for inference)."""
     copy = type(model).from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy
-
-
-def _gan_parameters(family_cls) -> list[str]:
-    """The options a GAN family takes: its networks' arguments."""
-    return [n for n in _parameters(family_cls.from_spec) if n not in ("image_shape", "seed", "num_classes")]
-
-
-def _gan_options(family_cls, options: dict) -> dict:
-    catalog.check_options(family_cls.family, None, options, _gan_parameters(family_cls))
-    return options
 
 
 def write_reconstructions(folder: Path, model, metrics: dict, x_test: np.ndarray, y_test=None) -> None:
@@ -334,42 +269,3 @@ def write_generator_pictures(folder: Path, model, progress: GenerationProgress, 
         rows.reshape(-1, *rows.shape[2:]), folder / "progress.png", columns=rows.shape[1],
         title=f"The same {rows.shape[1]} codes after each of {len(rows)} epochs (rows)",
     )
-
-
-def load_matching_arrays(model, dataset: str, data_dir: str | os.PathLike | None = None) -> datasets.Arrays:
-    """The data set's arrays, refused unless its examples fit the model."""
-    arrays = datasets.load_arrays(dataset, data_dir=data_dir)
-    if tuple(arrays.x_test.shape[1:]) != tuple(model.data_shape):
-        raise ValueError(
-            f"The model takes examples of shape {tuple(model.data_shape)} but the data set "
-            f"{dataset!r} has {tuple(arrays.x_test.shape[1:])}. Received: dataset={dataset!r}"
-        )
-    return arrays
-
-
-def evaluate(
-    model_path: str | os.PathLike,
-    dataset: str = "mnist_sample",
-    data_dir: str | os.PathLike | None = None,
-    batch_size: int = 500,
-) -> dict:
-    """Metrics of a saved model on a data set's test split, beside PCA at
-    the model's code size."""
-    check_choice(dataset, datasets.DATASETS, "dataset")
-    model = load_saved_model(model_path)
-    if not hasattr(model, "reconstruct"):
-        raise ValueError(
-            f"`evaluate` scores reconstructions; the {model.family!r} model has none (its samples "
-            f"are judged by benchmarks/mnist_gan.py). Received: model='{model_path}'"
-        )
-    arrays = load_matching_arrays(model, dataset, data_dir)
-    labels = arrays.y_test if getattr(model, "network_inputs", 1) > 1 else None
-    return {
-        "model": str(Path(model_path)),
-        "family": getattr(model, "family", type(model).__name__),
-        "dataset": dataset,
-        "data_source": arrays.source,
-        "test": evaluation.evaluate_model(model, arrays.x_test, batch_size, labels=labels),
-        "pca": evaluation.pca_baseline(arrays.x_train, arrays.x_test, model.latent_dim),
-        "versions": versions(),
-    }

@@ -49,7 +49,7 @@ class SKLearnAutoencoder(TransformerMixin, BaseEstimator):
         latent_dim: code size of the model `fit` trains.
         architecture: `"dense"` or `"conv"` (the family's default if None).
         options: the family's or the architecture's keyword arguments, as
-            in `keras_ae.training.train`.
+            in `keras_ae.models.build.build_family`.
         input_shape: shape of one example of the model `fit` trains; None
             takes `X`'s own (flat rows train a vector model).
         refit: train a pretrained `model` further on `X` in `fit`.
@@ -240,10 +240,8 @@ class SKLearnAutoencoder(TransformerMixin, BaseEstimator):
     # === Training ===
 
     def _train_new(self, array: np.ndarray):
-        from keras_ae import training
-        from keras_ae.blocks import ARCHITECTURES
-        from keras_ae.models import GAN, get_family
-        from keras_ae.validation import check_choice
+        from keras_ae.models import get_family
+        from keras_ae.models.build import build_family, resolve_options
 
         if self.family is None:
             raise ValueError(
@@ -251,13 +249,12 @@ class SKLearnAutoencoder(TransformerMixin, BaseEstimator):
                 "Received: model=None, family=None"
             )
         family_cls = get_family(self.family)
-        if issubclass(family_cls, GAN) or family_cls.network_inputs > 1:
+        if not family_cls.has_encoder or family_cls.conditional:
             raise ValueError(
                 f"The {self.family!r} family cannot be a transformer here: it has no encoder or needs "
                 f"labels beside the data. Received: family={self.family!r}"
             )
-        architecture = check_choice(self.architecture or family_cls.default_architecture, ARCHITECTURES, "architecture")
-        family_options, network_options = training.split_options(family_cls, architecture, dict(self.options or {}))
+        architecture, _, _ = resolve_options(self.family, self.architecture, self.options)
         if self.input_shape is not None:
             example = check_shape(self.input_shape, "input_shape")
             if array.ndim == 2 and array.shape[1] == math.prod(example):
@@ -272,10 +269,7 @@ class SKLearnAutoencoder(TransformerMixin, BaseEstimator):
             )
         check_positive_int(self.latent_dim, "latent_dim")
         keras.utils.set_random_seed(self.seed)
-        model = family_cls.from_spec(
-            example, self.latent_dim, architecture=architecture, architecture_options=network_options,
-            **family_options,
-        )
+        model = build_family(self.family, example, self.latent_dim, self.options, architecture)
         return self._train(model, self._to_model(array, model, "X"))
 
     def _train(self, model, x: np.ndarray):
@@ -343,7 +337,7 @@ def _check_encoder(model) -> None:
             "`model` must be a keras_ae autoencoder with an encoder (a GAN has none). "
             f"Received: model of class {type(model).__name__}"
         )
-    if getattr(model, "network_inputs", 1) > 1:
+    if model.conditional:
         raise ValueError(
             f"`model` takes labels beside the data ({type(model).__name__}); a transformer sees the "
             f"data only. Received: model of class {type(model).__name__}"

@@ -275,20 +275,21 @@ def test_another_keras_backend_is_refused_where_keras_is_first_imported(statemen
 
 
 def test_catalog_describes_the_registry():
-    from keras_ae import catalog, datasets, training, zoo
+    from keras_ae import catalog, datasets, zoo
     from keras_ae.blocks import ARCHITECTURES
+    from keras_ae.models import build
 
     expected = {}
     for name, cls in sorted(keras_ae.FAMILIES.items()):
         adversarial = issubclass(cls, keras_ae.GAN)
         expected[name] = catalog.Family(
             None if adversarial else cls.default_architecture, bool(getattr(cls, "owns_networks", False)),
-            cls.network_inputs > 1,
-            tuple(training._gan_parameters(cls) if adversarial else training._family_parameters(cls)),
+            cls.conditional,
+            tuple(build.gan_parameters(cls) if adversarial else build.family_parameters(cls)),
         )
     assert catalog.FAMILIES == expected, "keras_ae/catalog.py's FAMILIES should read:\n" + "\n".join(
         f"    {name!r}: {entry!r}," for name, entry in expected.items())
-    architectures = {name: tuple(training._parameters(builder)) for name, builder in ARCHITECTURES.items()}
+    architectures = {name: tuple(build.parameters(builder)) for name, builder in ARCHITECTURES.items()}
     assert catalog.ARCHITECTURE_OPTIONS == architectures
     assert catalog.DATASETS is datasets.DATASETS
     assert catalog.PRESET_MANIFEST == zoo.MANIFEST and catalog.preset_names() == sorted(zoo.manifest())
@@ -296,15 +297,16 @@ def test_catalog_describes_the_registry():
 
 @pytest.mark.parametrize("family", sorted(keras_ae.FAMILIES))
 def test_the_cli_routes_options_as_training_does(family):
-    from keras_ae import catalog, training
+    from keras_ae import catalog
     from keras_ae.blocks import ARCHITECTURES
+    from keras_ae.models import build
 
     cls = keras_ae.FAMILIES[family]
     bad = {"zz": 1}
     if issubclass(cls, keras_ae.GAN):
-        cases = [(None, lambda: training._gan_options(cls, bad))]
+        cases = [(None, lambda: build.gan_options(cls, bad))]
     else:
-        cases = [(a, lambda a=a: training.split_options(cls, a, bad)) for a in ARCHITECTURES]
+        cases = [(a, lambda a=a: build.split_options(cls, a, bad)) for a in ARCHITECTURES]
     for architecture, refuse in cases:
         with pytest.raises(ValueError) as library:
             refuse()

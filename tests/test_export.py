@@ -24,7 +24,7 @@ def make_model(family):
     cls = keras_ae.FAMILIES[family]
     if issubclass(cls, keras_ae.GAN):
         return cls.from_spec((28, 28, 1), 4, filters=(8, 16), seed=1)
-    options = {"num_classes": 10} if cls.network_inputs > 1 else {}
+    options = {"num_classes": 10} if cls.conditional else {}
     if cls.default_architecture == "recurrent":
         return cls.from_spec((28, 28), 4, architecture_options={"units": (8,)})
     if cls.default_architecture == "transformer":
@@ -63,7 +63,7 @@ def examples_for(model, digits):
 
 def keras_outputs(model, x, z, seeds, labels):
     """What each signature must return, computed by the Keras model."""
-    conditions = (labels,) if model.network_inputs > 1 else ()
+    conditions = (labels,) if model.conditional else ()
     if "decoder" not in getattr(model, "export_parts", export.PARTS):  # exported whole only
         return {"serving_default": {"reconstruction": model.reconstruct(x)}}
     drawn = np.stack([tf.random.stateless_normal(model.latent_shape, seed=[s, 0]).numpy() for s in seeds])
@@ -93,7 +93,7 @@ def exported(tmp_path_factory, mnist_digits):
         z = None if whole_only else codes_for(model, 5)
         cases[f"{family}/path"] = np.array(str(export.export_saved_model(model, base)))
         feeds = {"x": x, "z": z, "seed": seeds}
-        if model.network_inputs > 1:
+        if model.conditional:
             feeds["label"] = labels
         expected[family] = keras_outputs(model, x, z, seeds, labels)
         for signature, outputs in expected[family].items():

@@ -21,7 +21,7 @@ def feeds_for(model, part, digits):
         feeds = {"z": codes_for(model, len(x))}
     else:
         feeds = {"x": examples_for(model, x)}
-    if model.network_inputs > 1:
+    if model.conditional:
         feeds["label"] = labels
     return feeds
 

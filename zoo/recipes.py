@@ -307,7 +307,7 @@ def build(name: str, data_dir: str | None) -> dict:
 
     arrays = datasets.load_arrays(recipe["train"]["dataset"], data_dir=data_dir)
     x = arrays.x_test[:10] / 255.0
-    labels = (arrays.y_test[:10],) if getattr(model, "network_inputs", 1) > 1 else ()
+    labels = (arrays.y_test[:10],) if model.conditional else ()
     plotting.reconstruction_grid(x, model.reconstruct(x, *labels), staging / "card.png",
                                  f"{name}: test {headline['name']} {headline['value']:.3f}")
     full = {**metadata, "parameters": int(model.count_params()), "input_shape": model.data_shape,
@@ -407,7 +407,7 @@ def build_gan(name: str, data_dir: str | None) -> dict:
                         title=f"{name}: samples (seed {headline['seed']})")
     train = recipe["train"]
     conditional = ("\nsevens = model.generate([7] * 8, seed=0)  # chosen classes; sample() takes them in turn"
-                   if getattr(model, "network_inputs", 1) > 1 else "")
+                   if model.conditional else "")
     card_text = f"""# {name}
 
 {recipe["summary"]}

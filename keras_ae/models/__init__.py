@@ -6,7 +6,7 @@ with the entry to add until it is)."""
 # Every model goes through this package: a wrong Keras backend is named
 # here, not in an obscure error further on.
 import keras_ae._backend  # noqa: F401
-from keras_ae.models.base import FAMILIES, Autoencoder, get_family, register_family
+from keras_ae.models.base import FAMILIES, Autoencoder, TrainedModel, get_family, register_family
 from keras_ae.models.dense import DenseAutoencoder
 from keras_ae.models.conv import ConvAutoencoder
 from keras_ae.models.conv1d import Conv1DAutoencoder

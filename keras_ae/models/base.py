@@ -1,6 +1,8 @@
-"""The `Autoencoder` base class: what every keras_ae family shares.
+"""The base classes of the keras_ae families: `TrainedModel`, what every
+model trained on its own objective and exported shares (the autoencoders
+and the GANs), and `Autoencoder`, the encoder-decoder one.
 
-A family subclasses it and adds only what makes it different: a penalty
+A family subclasses one and adds only what makes it different: a penalty
 (`penalties`), a corruption of the input (`corrupt`), or its own networks.
 """
 
@@ -226,8 +228,84 @@ class DataChecks:
             return super().predict(x, *args, **kwargs)
 
 
+class TrainedModel(DataChecks, keras.Model):
+    """What every keras_ae model shares, autoencoder or GAN: the data and
+    code shapes (`data_shape`, `latent_shape`, set by the subclass), the
+    data checks of `DataChecks`, presets, and what training and export ask
+    of a model instead of guessing from its attributes.
+
+    A family declares `conditional` (its networks take a label beside the
+    data or code), `has_encoder`, `has_prior` (it samples), `export_parts`,
+    and its default optimizers (`default_optimizers`).
+    """
+
+    family = "model"
+    # Networks taking a one-hot label beside the data or code (cvae, cgan):
+    # such a model trains on (examples, labels) and has `num_classes`.
+    conditional = False
+    # An encoder from data to codes (a GAN has none: its `decode` is its generator).
+    has_encoder = True
+    # `sample(n, seed)` draws from the model's prior.
+    has_prior = False
+    # The parts `keras_ae.export` can write: a family whose decoder needs
+    # more than a code exports whole only.
+    export_parts: tuple[str, ...] = ("full", "encoder", "decoder")
+    # Adam's step when a run does not name one.
+    default_learning_rate = 1e-3
+    # True for families whose examples are sequences (timesteps, features):
+    # `keras_ae.training.train` gives them each image's rows as time steps
+    # (28 steps of 28 pixels for MNIST), as their tests read the digits.
+    sequence_data = False
+
+    @property
+    def latent_dim(self) -> int:
+        return int(np.prod(self.latent_shape))
+
+    @classmethod
+    def from_preset(cls, preset):
+        """A pretrained model of this class: a built-in preset name, a
+        preset folder, a base URL, or a hub handle (`hf://OWNER/REPO[@REVISION]`,
+        `kaggle://...`; see `keras_ae.presets` and `keras_ae.hub`)."""
+        return presets.from_preset(preset, expected_class=cls)
+
+    @classmethod
+    def default_optimizers(cls, learning_rate: float | None = None) -> dict:
+        """The keyword arguments of `compile` a run trains the family with:
+        Adam at `learning_rate` (the family's `default_learning_rate` if None)."""
+        return {"optimizer": keras.optimizers.Adam(learning_rate or cls.default_learning_rate)}
+
+    def loss_scaled(self, optimizer):
+        """`optimizer`, wrapped for loss scaling under mixed_float16. Keras
+        wraps a model's one `optimizer` itself; a family with more (a GAN's
+        players, a FactorVAE's discriminator) wraps them here alike, so that
+        small float16 gradients do not underflow to zero."""
+        if self.dtype_policy.name == "mixed_float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    @staticmethod
+    def run_network(network, first, conditions, training=False):
+        """`network` on `first` (examples or codes) and the `conditions` a
+        conditional model's networks also take."""
+        return network([first, *conditions] if conditions else first, training=training)
+
+    def decoder_network(self) -> keras.Model:
+        """The network from codes to examples (a GAN's generator)."""
+        return self.decoder
+
+    def export_codes(self, x, *labels) -> np.ndarray:
+        """The codes an exported decoder takes for examples `x` (the int8
+        converter calibrates on these)."""
+        return self.latent_codes(x, *labels)
+
+    def for_export(self):
+        """The model the exporters trace: this one, or an equivalent copy
+        built for deployment (the recurrent family unrolls its loops)."""
+        return self
+
+
 @keras.saving.register_keras_serializable(package="keras_ae")
-class Autoencoder(DataChecks, keras.Model):
+class Autoencoder(TrainedModel):
     """An autoencoder made of a standalone encoder and decoder.
 
     `call(x)` is the reconstruction. Training goes through `fit` with the
@@ -264,17 +342,10 @@ class Autoencoder(DataChecks, keras.Model):
     # What the encoder outputs: one code here; a distribution's parameters
     # in the probabilistic families.
     encoder_outputs: tuple[str, ...] = ("code",)
-    # Inputs each network takes: the data (encoder) or code (decoder), then
-    # any condition both see (the conditional families' labels).
-    network_inputs = 1
     # True for families whose constructor builds its own networks from
     # `input_shape` and `latent_dim` (they store those arguments in
     # `architecture_args`) rather than taking an encoder and a decoder.
     owns_networks = False
-    # True for families whose examples are sequences (timesteps, features):
-    # `keras_ae.training.train` gives them each image's rows as time steps
-    # (28 steps of 28 pixels for MNIST), as their tests read the digits.
-    sequence_data = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -303,8 +374,8 @@ class Autoencoder(DataChecks, keras.Model):
     def check_networks(self, encoder, decoder) -> tuple[tuple, tuple]:
         """Checks that `decoder` takes what `encoder` gives and returns the
         encoder's input shape; gives `(data_shape, code_shape)`."""
-        data_shape = _input_shape_of(encoder, "encoder", self.network_inputs)
-        code_shape = _input_shape_of(decoder, "decoder", self.network_inputs)
+        data_shape = _input_shape_of(encoder, "encoder", 1 + self.conditional)
+        code_shape = _input_shape_of(decoder, "decoder", 1 + self.conditional)
         outputs = encoder.output_shape
         outputs = [outputs] if isinstance(outputs, tuple) else list(outputs)
         if len(outputs) != len(self.encoder_outputs):
@@ -332,10 +403,6 @@ class Autoencoder(DataChecks, keras.Model):
         self.built = True
 
     # === Public API ===
-
-    @property
-    def latent_dim(self) -> int:
-        return int(np.prod(self.latent_shape))
 
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)
@@ -394,13 +461,6 @@ class Autoencoder(DataChecks, keras.Model):
             return cls(input_shape, latent_dim, **network_args, **options)
         encoder, decoder = cls.build_networks(architecture, input_shape, latent_dim, **network_args)
         return cls(encoder, decoder, **options)
-
-    @classmethod
-    def from_preset(cls, preset):
-        """A pretrained model of this class: a built-in preset name, a
-        preset folder, a base URL, or a hub handle (`hf://OWNER/REPO[@REVISION]`,
-        `kaggle://...`; see `keras_ae.presets` and `keras_ae.hub`)."""
-        return presets.from_preset(preset, expected_class=cls)
 
     @classmethod
     def build_networks(cls, architecture, input_shape, latent_dim, **network_args):
@@ -471,11 +531,6 @@ class Autoencoder(DataChecks, keras.Model):
         """Per-example reconstruction loss (a family that pads its inputs
         leaves the padding out here)."""
         return self._reconstruction_fn(target, reconstruction)
-
-    def for_export(self):
-        """The model the exporters trace: this one, or an equivalent copy
-        built for deployment (the recurrent family unrolls its loops)."""
-        return self
 
     def unpack_batch(self, data):
         """`(inputs, target, sample_weight)` of a batch from `fit`: the

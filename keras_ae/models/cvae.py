@@ -42,7 +42,7 @@ class ConditionalVAE(ConditionalSampling, VAE):
     ```
     """
 
-    network_inputs = 2
+    conditional = True
 
     def __init__(self, encoder, decoder, **kwargs):
         super().__init__(encoder, decoder, **kwargs)

@@ -10,7 +10,6 @@ from keras import layers, ops
 from keras_ae import losses as ae_losses
 from keras_ae.blocks import dense_stack
 from keras_ae.models.base import register_family
-from keras_ae.models.gan import GAN
 from keras_ae.models.vae import VAE
 from keras_ae.validation import check_non_negative, check_positive_int
 
@@ -125,8 +124,8 @@ class FactorVAE(VAE):
         super().compile(optimizer=optimizer, **kwargs)
         # Loss-scaled under mixed_float16 as the GAN's players are (Keras
         # wraps `optimizer` itself).
-        self.discriminator_optimizer = GAN._loss_scaled(
-            self, keras.optimizers.get(discriminator_optimizer or _default_discriminator_optimizer())
+        self.discriminator_optimizer = self.loss_scaled(
+            keras.optimizers.get(discriminator_optimizer or _default_discriminator_optimizer())
         )
         # Built now, each on its own variables, so that a saved state has
         # variables of the right count to load into.

@@ -13,7 +13,7 @@ from keras_ae.blocks import condition_on_labels, conditioned_shape, conv_network
 from keras_ae.labels import ConditionalSampling, check_labels, labelled_batch, one_hot
 from keras_ae.latent import interpolate_codes, prior_codes
 from keras_ae.layers import GaussianSampler
-from keras_ae.models.base import Autoencoder, DataChecks, _input_shape_of, register_family
+from keras_ae.models.base import TrainedModel, _input_shape_of, register_family
 from keras_ae.validation import ValueRange, check_batch, check_positive_int
 
 # The data range a generator's output activation can reach: real images
@@ -28,11 +28,6 @@ def _output_activation(network) -> str | None:
     while isinstance(layer, keras.Model):
         layer = layer.layers[-1]
     return getattr(getattr(layer, "activation", None), "__name__", None)
-
-
-def _default_optimizer():
-    # Radford et al.'s DCGAN settings: a small step and a short memory.
-    return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
 
 def dcgan_networks(image_shape, latent_dim, filters=(64, 128), kernel_size=4, condition_classes=0):
@@ -56,7 +51,7 @@ def dcgan_networks(image_shape, latent_dim, filters=(64, 128), kernel_size=4, co
 
 
 @register_family("gan")
-class GAN(DataChecks, keras.Model):
+class GAN(TrainedModel):
     """Generative adversarial network (Goodfellow et al., 2014), DCGAN-style
     networks by default (Radford et al., 2016).
 
@@ -84,9 +79,11 @@ class GAN(DataChecks, keras.Model):
     ```
     """
 
-    network_inputs = 1
-    # Images, never sequences (`training.train` asks every family).
-    sequence_data = False
+    # No encoder: `decode` (and a SavedModel's `serving_default`) is the generator.
+    has_encoder = False
+    has_prior = True
+    # Radford et al.'s DCGAN settings: a small step and a short memory.
+    default_learning_rate = 2e-4
 
     def __init__(self, generator, discriminator, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -94,8 +91,8 @@ class GAN(DataChecks, keras.Model):
             generator = keras.saving.deserialize_keras_object(generator)
         if isinstance(discriminator, dict):
             discriminator = keras.saving.deserialize_keras_object(discriminator)
-        self.latent_shape = _input_shape_of(generator, "generator", self.network_inputs)
-        self.data_shape = _input_shape_of(discriminator, "discriminator", self.network_inputs)
+        self.latent_shape = _input_shape_of(generator, "generator", 1 + self.conditional)
+        self.data_shape = _input_shape_of(discriminator, "discriminator", 1 + self.conditional)
         if tuple(generator.output_shape[1:]) != self.data_shape:
             raise ValueError(
                 f"The generator must output the discriminator's input shape {self.data_shape}. "
@@ -123,13 +120,7 @@ class GAN(DataChecks, keras.Model):
         generator, discriminator = dcgan_networks(image_shape, latent_dim, filters, kernel_size, **kwargs)
         return cls(generator, discriminator, seed=seed)
 
-    from_preset = classmethod(Autoencoder.from_preset.__func__)
-
     # === Public API ===
-
-    @property
-    def latent_dim(self) -> int:
-        return int(np.prod(self.latent_shape))
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
@@ -141,6 +132,14 @@ class GAN(DataChecks, keras.Model):
     def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
         """`n` images from codes drawn from N(0, I)."""
         return self.decode(prior_codes(n, self.latent_shape, seed), batch_size=batch_size)
+
+    def decoder_network(self) -> keras.Model:
+        return self.generator
+
+    def export_codes(self, x, *labels) -> np.ndarray:
+        """Codes drawn from the prior, one per example of `x` (a generator
+        has no encoder to give the examples' own)."""
+        return prior_codes(len(x), self.latent_shape, seed=0)
 
     def path_codes(self, a, b, steps: int = 10, method: str = "linear") -> np.ndarray:
         """Codes along the path between codes `a` and `b` (see
@@ -167,19 +166,20 @@ class GAN(DataChecks, keras.Model):
                 )
             kwargs.pop(name, None)
         super().compile(optimizer=None, **kwargs)
-        self.generator_optimizer = self._loss_scaled(keras.optimizers.get(generator_optimizer or _default_optimizer()))
-        self.discriminator_optimizer = self._loss_scaled(keras.optimizers.get(discriminator_optimizer or _default_optimizer()))
+        defaults = self.default_optimizers()
+        self.generator_optimizer = self.loss_scaled(keras.optimizers.get(generator_optimizer or defaults["generator_optimizer"]))
+        self.discriminator_optimizer = self.loss_scaled(
+            keras.optimizers.get(discriminator_optimizer or defaults["discriminator_optimizer"])
+        )
         # Built now, so that a saved state has variables to load into.
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
-    def _loss_scaled(self, optimizer):
-        # Keras wraps a single-optimizer model's optimizer under
-        # mixed_float16; a GAN's two optimizers are wrapped here alike, so
-        # that small float16 gradients do not underflow to zero.
-        if self.dtype_policy.name == "mixed_float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            return keras.optimizers.LossScaleOptimizer(optimizer)
-        return optimizer
+    @classmethod
+    def default_optimizers(cls, learning_rate: float | None = None) -> dict:
+        """One Adam per player, beta_1 0.5 (DCGAN's)."""
+        rate = learning_rate or cls.default_learning_rate
+        return {name: keras.optimizers.Adam(rate, beta_1=0.5) for name in ("generator_optimizer", "discriminator_optimizer")}
 
     def get_compile_config(self):
         return {
@@ -194,10 +194,6 @@ class GAN(DataChecks, keras.Model):
         """`(images, conditions)` of a batch from `fit`."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x, ()
-
-    @staticmethod
-    def run_network(network, first, conditions, training=False):
-        return network([first, *conditions] if conditions else first, training=training)
 
     def prior_noise(self, x):
         """Codes for the generator, one per image of the batch `x`, drawn
@@ -320,7 +316,7 @@ class ConditionalGAN(ConditionalSampling, GAN):
     ```
     """
 
-    network_inputs = 2
+    conditional = True
 
     def __init__(self, generator, discriminator, seed=None, **kwargs):
         super().__init__(generator, discriminator, seed=seed, **kwargs)

@@ -66,6 +66,7 @@ class VAE(Autoencoder):
     default_architecture = "conv"
     penalty_names = ("kl_loss",)
     encoder_outputs = ("mean", "log_var")
+    has_prior = True
 
     def __init__(
         self,
@@ -165,10 +166,6 @@ class VAE(Autoencoder):
         networks take beside it (none here; one-hot labels in the
         conditional VAE)."""
         return inputs, ()
-
-    @staticmethod
-    def run_network(network, first, conditions, training=False):
-        return network([first, *conditions] if conditions else first, training=training)
 
     def posterior_sample(self, x, target, conditions=(), training=False):
         """`(target, mean, log_var, z)`: the encoder's Gaussian for `x`, one

@@ -360,6 +360,7 @@ class VQVAE(Autoencoder):
 
     default_architecture = "conv"
     owns_networks = True
+    has_prior = True  # once `fit_prior` has trained the PixelCNN
     penalty_names = ("commitment_loss", "codebook_loss")
     monitor_names = ("perplexity", "dead_codes")
 
@@ -540,7 +541,11 @@ class _ExportView:
     sampling is not exported."""
 
     encoder_outputs = ("code",)
-    network_inputs = 1
+    # What `keras_ae.export` asks of the model it traces.
+    conditional = False
+    has_encoder = True
+    has_prior = False  # the prior's sampling is not exported
+    export_parts = ("full", "encoder", "decoder")
 
     def __init__(self, model: VQVAE):
         self.family = model.family
@@ -554,3 +559,9 @@ class _ExportView:
         )(z)
         vectors = model.quantizer(indices, output="vectors")
         self.decoder = keras.Model(z, model.decoder(vectors), name="decoder_indices")
+
+    def decoder_network(self) -> keras.Model:
+        return self.decoder
+
+    def for_export(self):
+        return self

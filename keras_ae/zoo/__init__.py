@@ -199,7 +199,7 @@ def _frechet_pca(model, headline, data_dir, detector) -> float:
 
 def _sse_per_image(model, headline, data_dir, detector) -> float:
     arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
-    labels = arrays.y_test if getattr(model, "network_inputs", 1) > 1 else None  # a conditional model
+    labels = arrays.y_test if model.conditional else None
     return evaluation.evaluate_model(model, arrays.x_test, labels=labels)["sse_per_image"]
 
 
