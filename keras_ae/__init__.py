@@ -70,13 +70,25 @@ def _load_api() -> None:
         globals().update({name: getattr(module, name) for name in names})
 
 
+def _importing() -> bool:
+    """Whether one of the package's modules is being imported: loading
+    everything from the middle of that would meet half-made modules."""
+    return any(getattr(getattr(m, "__spec__", None), "_initializing", False)
+               for n, m in list(sys.modules.items()) if n.startswith("keras_ae."))
+
+
 def __getattr__(name: str):
     # Called only for names not yet in the namespace (PEP 562).
+    submodule = not name.startswith("_") and any(m.name == name for m in pkgutil.iter_modules(__path__))
+    if submodule and _importing():
+        # `from keras_ae import losses` inside a module of the package: that
+        # submodule alone, as the import chain asks for what it needs.
+        return importlib.import_module(f"keras_ae.{name}")
     if name in __all__:
         _load()
         if name in globals():  # not while the package is still loading
             return globals()[name]
-    if not name.startswith("_") and any(m.name == name for m in pkgutil.iter_modules(__path__)):
+    if submodule:
         if name not in _LIGHT:
             _load()
         return importlib.import_module(f"keras_ae.{name}")
@@ -110,8 +122,7 @@ class _LoadAfterKeras:
             # Keras imported by one of our own modules while it loads: that
             # import chain registers what it needs, and loading everything
             # from the middle of it would meet half-made modules.
-            if not any(getattr(getattr(m, "__spec__", None), "_initializing", False)
-                       for n, m in list(sys.modules.items()) if n.startswith("keras_ae.")):
+            if not _importing():
                 _load()
 
         spec.loader.exec_module = exec_module
