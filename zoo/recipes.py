@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 # 3, as the CLI: at 2 every tf.data map prints a NodeDef warning (a
@@ -49,22 +50,39 @@ _SERIES = {"dataset": "nab", "train": "artificialNoAnomaly/art_daily_small_noise
 # (scoring "point"); named here, since train_series_detector's defaults have
 # moved to the window rule, so that these recipes still rebuild them.
 _DETECTOR = {"latent_dim": 32, "scoring": "point", "point_reduce": "min"}
-_SEPARATION = {"name": "window_separation", "dataset": "nab", "series": _SERIES["test"]}
+_ON_NAB = {"kind": "series", "fit": {"epochs": 50, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
+           "headline": {"name": "window_separation", "dataset": "nab", "series": _SERIES["test"]}}
 # Generators: their headline the Frechet distance of their samples to the
 # training digits in PCA space (no classifier needed to recompute it).
-_DCGAN = {"latent_dim": 64, "options": {"filters": (32, 64), "kernel_size": 4}}
-_FRECHET = {"name": "frechet_pca", "dataset": "mnist", "samples": 10000, "components": 32, "seed": 2}
+# benchmarks/mnist_gan.py measures dcgan_mnist with a digit classifier.
+_DCGAN_MNIST = Recipe(
+    name="dcgan_mnist", kind="gan",
+    model={"family": "gan", "latent_dim": 64, "options": {"filters": (32, 64), "kernel_size": 4}},
+    data={"dataset": "mnist"}, fit={"epochs": 15, "batch_size": 128, "learning_rate": 2e-4, "seed": 0},
+    headline={"name": "frechet_pca", "dataset": "mnist", "samples": 10000, "components": 32, "seed": 2},
+    summary="DCGAN of MNIST digits (Radford et al.: strided convolutions, batch-normalized generator, "
+            "Adam 2e-4 with beta_1 0.5 for both players), 64-d noise.",
+)
 # Image restoration: the image-to-image family trained on patches of real
 # photographs (CIFAR-10's training images and the photographs bundled with
 # scikit-image), measured on the standard test sets (BSD68, CBSD68, Set5, Set14).
 _UNET = {"filters": (32, 64), "blocks": 2, "style": "unet", "residual": True}
-_PATCHES = {"dataset": "photographs", "patch": 32, "cifar10": True, "photo_patches": 20000}
 _RESTORE = {"batch_size": 32, "learning_rate": 1e-3, "lr_schedule": "cosine", "seed": 0}
+_DENOISE_GREY = Recipe(
+    name="unet_denoise_grey", kind="restoration",
+    model={"family": "image_to_image", "input_shape": (None, None, 1), "latent_dim": 128,
+           "options": {**_UNET, "noise_level": (5 / 255, 55 / 255)}},
+    data={"dataset": "photographs", "channels": 1, "patch": 32, "cifar10": True, "photo_patches": 20000},
+    fit={"epochs": 2, **_RESTORE}, headline={"name": "psnr_denoise", "dataset": "BSD68", "sigma": 25},
+    summary="Blind Gaussian denoiser of grey images (noise sigma 5 to 55 on the 0-255 scale): a residual "
+            "U-Net, fully convolutional, any image size.",
+)
 # Disentanglement: a VAE-family model of the procedural dSprites on the
 # standard networks, trained by optimizer steps on generated sprites, its
 # headline the MIG of its mean code.
+_ON_SPRITES = {"kind": "disentanglement", "data": {"dataset": "dsprites"},
+               "headline": {"name": "mig", "dataset": "dsprites", "samples": 10000, "seed": 2019}}
 _SPRITES = {"steps": 2000, "batch_size": 64, "learning_rate": 1e-3, "seed": 0}
-_MIG = {"name": "mig", "dataset": "dsprites", "samples": 10000, "seed": 2019}
 
 RECIPES = index(
     Recipe(
@@ -156,62 +174,39 @@ RECIPES = index(
     # Anomaly detectors on NAB: a sequence autoencoder trained on a normal
     # series, its headline the separation of its scores on a labelled one.
     Recipe(
-        name="conv1d_nab_art_daily", kind="series",
+        name="conv1d_nab_art_daily", **_ON_NAB,
         model={"family": "conv1d", **_DETECTOR, "options": {"filters": (32, 16), "kernel_size": 7}},
-        data={**_SERIES, "stride": 1}, fit={"epochs": 50, "batch_size": 128, **_TRAIN},
-        headline=_SEPARATION,
+        data={**_SERIES, "stride": 1},
         summary="Conv1D autoencoder anomaly detector of NAB's art_daily series (windows of 288 points, one day at "
                 "5-minute steps), trained on art_daily_small_noise, threshold the largest training score.",
     ),
     Recipe(
-        name="recurrent_nab_art_daily", kind="series",
+        name="recurrent_nab_art_daily", **_ON_NAB,
         model={"family": "recurrent", **_DETECTOR, "options": {"units": (64,)}},
-        data={**_SERIES, "stride": 4}, fit={"epochs": 50, "batch_size": 128, **_TRAIN},
-        headline=_SEPARATION,
+        data={**_SERIES, "stride": 4},
         summary="LSTM autoencoder anomaly detector of NAB's art_daily series (windows of 288 points every 4), "
                 "trained on art_daily_small_noise, threshold the largest training score.",
     ),
     Recipe(
-        name="transformer_nab_art_daily", kind="series",
+        name="transformer_nab_art_daily", **_ON_NAB,
         model={"family": "transformer", **_DETECTOR, "scoring": "window",
                "options": {"dim": 32, "num_heads": 2, "num_layers": 2, "mlp_units": 64, "memory_tokens": 4,
                            "patch_size": 4}},
-        data={**_SERIES, "stride": 4}, fit={"epochs": 50, "batch_size": 128, **_TRAIN},
-        headline=_SEPARATION,
+        data={**_SERIES, "stride": 4},
         summary="Transformer autoencoder anomaly detector of NAB's art_daily series (windows of 288 points every 4, "
                 "read as 72 tokens of 4 steps; 2 pre-LN blocks of 2-head self-attention each way), trained on "
                 "art_daily_small_noise; a window scores its mean error, threshold the worst training window.",
     ),
-    # benchmarks/mnist_gan.py measures dcgan_mnist with a digit classifier.
-    Recipe(
-        name="dcgan_mnist", kind="gan",
-        model={"family": "gan", **_DCGAN}, data={"dataset": "mnist"},
-        fit={"epochs": 15, "batch_size": 128, "learning_rate": 2e-4, "seed": 0}, headline=_FRECHET,
-        summary="DCGAN of MNIST digits (Radford et al.: strided convolutions, batch-normalized generator, "
-                "Adam 2e-4 with beta_1 0.5 for both players), 64-d noise.",
-    ),
-    Recipe(
-        name="cgan_mnist", kind="gan",
-        model={"family": "cgan", **_DCGAN}, data={"dataset": "mnist"},
-        fit={"epochs": 10, "batch_size": 128, "learning_rate": 2e-4, "seed": 0}, headline=_FRECHET,
+    _DCGAN_MNIST,
+    _DCGAN_MNIST.replace(
+        name="cgan_mnist", model={"family": "cgan"}, fit={"epochs": 10},
         summary="Conditional DCGAN of MNIST digits (Mirza and Osindero: generator and discriminator both see the "
                 "one-hot label), 64-d noise; the headline's samples take the ten classes in turn.",
     ),
-    Recipe(
-        name="unet_denoise_grey", kind="restoration",
-        model={"family": "image_to_image", "input_shape": (None, None, 1), "latent_dim": 128,
-               "options": {**_UNET, "noise_level": (5 / 255, 55 / 255)}},
-        data={**_PATCHES, "channels": 1}, fit={"epochs": 2, **_RESTORE},
-        headline={"name": "psnr_denoise", "dataset": "BSD68", "sigma": 25},
-        summary="Blind Gaussian denoiser of grey images (noise sigma 5 to 55 on the 0-255 scale): a residual "
-                "U-Net, fully convolutional, any image size.",
-    ),
-    Recipe(
-        name="unet_denoise_colour", kind="restoration",
-        model={"family": "image_to_image", "input_shape": (None, None, 3), "latent_dim": 128,
-               "options": {**_UNET, "noise_level": (5 / 255, 55 / 255)}},
-        data={**_PATCHES, "channels": 3}, fit={"epochs": 1, **_RESTORE},
-        headline={"name": "psnr_denoise", "dataset": "CBSD68", "sigma": 25},
+    _DENOISE_GREY,
+    _DENOISE_GREY.replace(
+        name="unet_denoise_colour", model={"input_shape": (None, None, 3)}, data={"channels": 3},
+        fit={"epochs": 1}, headline={"dataset": "CBSD68"},
         summary="Blind Gaussian denoiser of colour images (noise sigma 5 to 55 on the 0-255 scale): a residual "
                 "U-Net, fully convolutional, any image size.",
     ),
@@ -219,24 +214,23 @@ RECIPES = index(
         name="unet_upscale_grey", kind="restoration",
         model={"family": "image_to_image", "input_shape": (None, None, 1), "latent_dim": 128,
                "options": {**_UNET, "noise_level": 0.0}},
-        data={**_PATCHES, "channels": 1, "patch": 48, "cifar10": False, "photo_patches": 32000, "scales": (2, 3, 4)},
+        data={"dataset": "photographs", "channels": 1, "patch": 48, "cifar10": False, "photo_patches": 32000,
+              "scales": (2, 3, 4)},
         fit={"epochs": 2, **_RESTORE},
         headline={"name": "psnr_upscale", "dataset": "Set5", "scale": 3},
         summary="Super-resolution x2, x3 and x4 of the luminance (one model for the three): a residual U-Net "
                 "that corrects the bicubic enlargement, as VDSR does.",
     ),
     Recipe(
-        name="beta_vae_dsprites", kind="disentanglement",
+        name="beta_vae_dsprites", **_ON_SPRITES, fit=_SPRITES,
         model={"family": "beta_vae", "latent_dim": 10, "options": {"beta": 4.0}},
-        data={"dataset": "dsprites"}, fit=_SPRITES, headline=_MIG,
         summary="beta-VAE (beta 4, Higgins et al.'s dSprites setting) of the 737,280 dSprites images with a 10-d "
                 "code, on disentanglement_lib's networks: each code unit is meant to carry one factor of the "
                 "sprites (shape, scale, orientation, position x and y).",
     ),
     Recipe(
-        name="beta_tcvae_dsprites", kind="disentanglement",
+        name="beta_tcvae_dsprites", **_ON_SPRITES, fit=_SPRITES,
         model={"family": "beta_tcvae", "latent_dim": 10, "options": {"beta": 6.0, "dataset_size": 737_280}},
-        data={"dataset": "dsprites"}, fit=_SPRITES, headline=_MIG,
         summary="beta-TCVAE (beta 6 on the total correlation, minibatch-weighted sampling over the 737,280 "
                 "sprites; Chen et al.'s dSprites setting) of dSprites with a 10-d code, on disentanglement_lib's "
                 "networks.",
@@ -245,10 +239,8 @@ RECIPES = index(
     # 20 MB): it is trained with the model and saved with it, and the zoo keeps
     # its presets to a few MB.
     Recipe(
-        name="factor_vae_dsprites", kind="disentanglement",
-        model={"family": "factor_vae", "latent_dim": 10,
-               "options": {"gamma": 35.0, "discriminator_units": (256,) * 6}},
-        data={"dataset": "dsprites"}, fit={**_SPRITES, "batch_size": 128}, headline=_MIG,
+        name="factor_vae_dsprites", **_ON_SPRITES, fit={**_SPRITES, "batch_size": 128},
+        model={"family": "factor_vae", "latent_dim": 10, "options": {"gamma": 35.0, "discriminator_units": (256,) * 6}},
         summary="FactorVAE (gamma 35; its discriminator tells codes from codes with each unit shuffled over the "
                 "batch) of dSprites with a 10-d code, on disentanglement_lib's networks.",
     ),
@@ -297,10 +289,13 @@ HEADLINE_WORDS = {
     "mig": "mutual information gap of the mean code, {samples:,} sprites drawn with seed {seed}",
 }
 
-def publish(name: str, recipe: Recipe, model, metadata: dict, picture: Path, **card_facts) -> dict:
-    """Writes the preset folder with its card (replacing an older one) and
-    records it in the manifest; returns `zoo.save_preset`'s answer.
-    `card_facts` are what the card shows besides the metadata."""
+def publish(name: str, recipe: Recipe, model, metadata: dict, draw, **card_facts) -> dict:
+    """Writes the preset folder with its card and its picture (`draw(path)`
+    writes the PNG), replacing an older one, records it in the manifest and
+    prints the headline; returns `zoo.save_preset`'s answer. `card_facts`
+    are what the card shows besides the metadata."""
+    picture = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-")) / "card.png"
+    draw(picture)
     metadata = {"family": recipe.model["family"], "dataset": recipe.data["dataset"], "seed": recipe.fit["seed"],
                 "recipe": {k: v for k, v in recipe.to_dict().items() if k not in ("name", "summary", "headline")},
                 "cpu_threads": os.cpu_count(), **metadata}
@@ -311,6 +306,9 @@ def publish(name: str, recipe: Recipe, model, metadata: dict, picture: Path, **c
     entries = zoo.manifest()
     entries[name] = zoo.manifest_entry(target)
     zoo.write_manifest(entries)
+    headline = metadata["metrics"]["headline"]
+    print(f"{name}: {headline['name']} {headline['value']:.4f}; trained in {metadata['train_seconds']:.0f} s; "
+          f"wrote {target}")
     return saved
 
 
@@ -493,22 +491,15 @@ def build(name: str, data_dir: str | None) -> dict:
     headline["value"] = zoo.headline_metric(model, headline, data_dir)
     metadata = {"train_seconds": metrics["train_seconds"],
                 "metrics": {"headline": headline, "test": metrics["test"], "pca": metrics["pca"]}}
-    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
     arrays = datasets.load_arrays(recipe.data["dataset"], data_dir=data_dir)
     x = arrays.x_test[:10] / 255.0
     labels = (arrays.y_test[:10],) if getattr(model, "network_inputs", 1) > 1 else ()
-    plotting.reconstruction_grid(x, model.reconstruct(x, *labels), staging / "card.png",
-                                 f"{name}: test {headline['name']} {headline['value']:.3f}")
-    saved = publish(name, recipe, model, metadata, staging / "card.png", input_shape=model.data_shape,
-                    conditional=bool(labels))
-    print(f"{name}: {headline['name']} {headline['value']:.4f} on the {headline['dataset']} test split; "
-          f"wrote {preset_folder(name)}")
-    return saved
+    return publish(name, recipe, model, metadata, lambda path: plotting.reconstruction_grid(
+        x, model.reconstruct(x, *labels), path, f"{name}: test {headline['name']} {headline['value']:.3f}"),
+        input_shape=model.data_shape, conditional=bool(labels))
 
 
 def build_series(name: str, data_dir: str | None) -> dict:
-    import time
-
     from keras_ae import anomaly
     from keras_ae.datasets import nab
 
@@ -528,12 +519,10 @@ def build_series(name: str, data_dir: str | None) -> dict:
     events = {k: v for k, v in anomaly.event_detection(flags, test.windows).items() if k != "windows_found"}
     metadata = {"train_seconds": round(train_seconds, 1), "detector": detector_config,
                 "metrics": {"headline": headline, "events": {**events, "points": len(test.values)}}}
-    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
-    plotting.anomaly_plot(test.timestamps, test.values, scores, flags, detector.threshold, staging / "card.png",
-                          test.windows, f"{name} on {headline['series']}: separation {headline['value']:.3f}")
-    saved = publish(name, recipe, detector.model, metadata, staging / "card.png")
-    print(f"{name}: window separation {headline['value']:.4f}, events {events}; wrote {preset_folder(name)}")
-    return saved
+    print(f"{name}: events {events}")
+    return publish(name, recipe, detector.model, metadata, lambda path: plotting.anomaly_plot(
+        test.timestamps, test.values, scores, flags, detector.threshold, path, test.windows,
+        f"{name} on {headline['series']}: separation {headline['value']:.3f}"))
 
 
 def build_gan(name: str, data_dir: str | None) -> dict:
@@ -546,18 +535,13 @@ def build_gan(name: str, data_dir: str | None) -> dict:
     arrays = datasets.load_arrays(headline["dataset"], data_dir=data_dir)
     floor = evaluation.pca_frechet_distance(arrays.x_test, arrays.x_train, headline["components"])
     metadata = {"train_seconds": metrics["train_seconds"], "metrics": {"headline": headline, "test_set_floor": floor}}
-    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
-    plotting.image_grid(model.sample(100, seed=headline["seed"]), staging / "card.png", columns=10,
-                        title=f"{name}: samples (seed {headline['seed']})")
-    saved = publish(name, recipe, model, metadata, staging / "card.png",
-                    conditional=getattr(model, "network_inputs", 1) > 1)
-    print(f"{name}: frechet_pca {headline['value']:.4f} (test-set floor {floor:.4f}); wrote {preset_folder(name)}")
-    return saved
+    print(f"{name}: test-set floor {floor:.4f}")
+    return publish(name, recipe, model, metadata, lambda path: plotting.image_grid(
+        model.sample(100, seed=headline["seed"]), path, columns=10, title=f"{name}: samples (seed {headline['seed']})"),
+        conditional=getattr(model, "network_inputs", 1) > 1)
 
 
 def build_restoration(name: str, data_dir: str | None) -> dict:
-    import time
-
     import keras
 
     from keras_ae import ImageToImage, restoration
@@ -593,17 +577,10 @@ def build_restoration(name: str, data_dir: str | None) -> dict:
         print(row)
     metadata = {"dataset": headline["dataset"].lower(), "train_seconds": round(train_seconds, 1),
                 "metrics": {"headline": headline, "table": table}}
-    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
-    restoration_picture(model, headline, data_dir, staging / "card.png")
-    saved = publish(name, recipe, model, metadata, staging / "card.png")
-    print(f"{name}: {headline['name']} {headline['value']:.4f}; trained in {train_seconds:.0f} s; "
-          f"wrote {preset_folder(name)}")
-    return saved
+    return publish(name, recipe, model, metadata, lambda path: restoration_picture(model, headline, data_dir, path))
 
 
 def build_disentanglement(name: str, data_dir: str | None) -> dict:
-    import time
-
     from keras_ae import disentanglement
     from keras_ae.datasets.dsprites import FACTOR_NAMES, DSprites
 
@@ -630,13 +607,10 @@ def build_disentanglement(name: str, data_dir: str | None) -> dict:
                 "metrics": {"headline": headline,
                             "mig_per_factor": dict(zip(FACTOR_NAMES, np.round(gaps["per_factor"], 4).tolist())),
                             "units": labels}}
-    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
     start = sprites.observations_from_factors(np.array([disentanglement.TRAVERSAL_START]))
-    plotting.latent_traversal(model, model.latent_codes(start)[0], staging / "card.png", row_labels=labels,
-                              title=f"{name}: each unit swept over [-2, 2] from an ellipse's mean code")
-    saved = publish(name, recipe, model, metadata, staging / "card.png")
-    print(f"{name}: MIG {headline['value']:.4f}; trained in {train_seconds:.0f} s; wrote {preset_folder(name)}")
-    return saved
+    return publish(name, recipe, model, metadata, lambda path: plotting.latent_traversal(
+        model, model.latent_codes(start)[0], path, row_labels=labels,
+        title=f"{name}: each unit swept over [-2, 2] from an ellipse's mean code"))
 
 
 BUILDERS = {"train": build, "series": build_series, "gan": build_gan, "restoration": build_restoration,
