@@ -44,6 +44,12 @@ def preset_folder(name: str) -> Path:
 # Every preset's recipe (keras_ae.recipes.Recipe): its kind names the builder
 # below that trains it.
 _TRAIN = {"learning_rate": 1e-3, "seed": 0}
+_CONV_MNIST = Recipe(
+    name="conv_mnist", kind="train",
+    model={"family": "conv", "latent_dim": 30, "options": {"filters": (32, 64)}},
+    data={"dataset": "mnist"}, fit={"epochs": 8, "batch_size": 32, **_TRAIN},
+    summary="Convolutional autoencoder of MNIST digits with a 30-dimensional code.",
+)
 _SERIES = {"dataset": "nab", "train": "artificialNoAnomaly/art_daily_small_noise",
            "test": "artificialWithAnomaly/art_daily_jumpsup", "window": 288}
 # The shipped detectors were trained when a point scored its own error
@@ -91,12 +97,7 @@ RECIPES = index(
         data={"dataset": "mnist"}, fit={"epochs": 20, "batch_size": 128, **_TRAIN},
         summary="Undercomplete MLP autoencoder (784-256-32-256-784) of MNIST digits.",
     ),
-    Recipe(
-        name="conv_mnist", kind="train",
-        model={"family": "conv", "latent_dim": 30, "options": {"filters": (32, 64)}},
-        data={"dataset": "mnist"}, fit={"epochs": 8, "batch_size": 32, **_TRAIN},
-        summary="Convolutional autoencoder of MNIST digits with a 30-dimensional code.",
-    ),
+    _CONV_MNIST,
     Recipe(
         name="denoising_mnist", kind="train",
         model={"family": "denoising", "latent_dim": 32,
@@ -150,10 +151,9 @@ RECIPES = index(
         summary="VAE of binarized MNIST with a 2-dimensional code, for the latent manifold and scatter "
                 "pictures (`keras-ae plot manifold|scatter`).",
     ),
-    Recipe(
-        name="conv_fashion_mnist", kind="train",
-        model={"family": "conv", "latent_dim": 32, "options": {"filters": (32, 64)}},
-        data={"dataset": "fashion_mnist"}, fit={"epochs": 10, "batch_size": 64, **_TRAIN},
+    _CONV_MNIST.replace(
+        name="conv_fashion_mnist", model={"latent_dim": 32}, data={"dataset": "fashion_mnist"},
+        fit={"epochs": 10, "batch_size": 64},
         summary="Convolutional autoencoder of Fashion-MNIST clothes with a 32-dimensional code.",
     ),
     Recipe(
