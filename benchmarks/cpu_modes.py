@@ -35,27 +35,26 @@ def _models():
 
     import keras_ae
 
-    vae = recipes.RECIPES["vae_mnist"]["train"]
-    conv = recipes.RECIPES["conv_cifar10"]["train"]
-    denoise = recipes.RESTORATION_RECIPES["unet_denoise_grey"]
-    upscale = recipes.RESTORATION_RECIPES["unet_upscale_grey"]
+    vae, conv = recipes.RECIPES["vae_mnist"], recipes.RECIPES["conv_cifar10"]
+    denoise, upscale = recipes.RECIPES["unet_denoise_grey"], recipes.RECIPES["unet_upscale_grey"]
 
     def unet(recipe, patch):
         def build():
-            return keras_ae.ImageToImage(**recipe["model"], seed=0)
-        return build, (recipe["batch_size"], patch, patch, 1), "scales" in recipe["data"]
+            return keras_ae.ImageToImage(**recipes.training_arguments(recipe)["ImageToImage"])
+        return build, (recipe.fit["batch_size"], patch, patch, 1), "scales" in recipe.data
 
+    options = vae.model["options"]
     return {
         "vae_mnist": (lambda: keras_ae.VAE.from_spec(
-            (28, 28, 1), vae["latent_dim"], architecture="dense",
-            architecture_options={"units": vae["options"]["units"]},
-            **{k: v for k, v in vae["options"].items() if k != "units"}, seed=0,
-        ), (vae["batch_size"], 28, 28, 1), False),
+            (28, 28, 1), vae.model["latent_dim"], architecture="dense",
+            architecture_options={"units": options["units"]},
+            **{k: v for k, v in options.items() if k != "units"}, seed=0,
+        ), (vae.fit["batch_size"], 28, 28, 1), False),
         "conv_cifar10": (lambda: keras_ae.ConvAutoencoder.from_spec(
-            (32, 32, 3), conv["latent_dim"], architecture_options=conv["options"],
-        ), (conv["batch_size"], 32, 32, 3), False),
-        "unet_denoise_grey": unet(denoise, denoise["data"]["patch"]),
-        "unet_upscale_grey": unet(upscale, upscale["data"]["patch"]),
+            (32, 32, 3), conv.model["latent_dim"], architecture_options=conv.model["options"],
+        ), (conv.fit["batch_size"], 32, 32, 3), False),
+        "unet_denoise_grey": unet(denoise, denoise.data["patch"]),
+        "unet_upscale_grey": unet(upscale, upscale.data["patch"]),
     }
 
 
