@@ -10,7 +10,7 @@ convolutions of 32, 32, 64, 64 filters, a dense 256, 10 latents), Bernoulli
 likelihood, Adam 1e-4, batch 64, 300,000 steps (the study's
 model_configs/shared.gin and sweep.py, read in disentanglement_lib's
 repository; `keras_ae.disentanglement.standard_model`). Models
-(`RECIPE["models"]`):
+(`RECIPES`):
   - VAE: beta = 1.
   - beta-VAE: beta = 4, Higgins et al. 2017's dSprites setting (in
     disentanglement_lib's grid {1, 2, 4, 6, 8, 16}).
@@ -96,26 +96,31 @@ from keras_ae import disentanglement as dis  # noqa: E402
 from keras_ae import plotting, training  # noqa: E402
 from keras_ae.datasets.dsprites import FACTOR_NAMES, DSprites  # noqa: E402
 from keras_ae.distribute import Backup  # noqa: E402
+from keras_ae.recipes import Recipe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "dsprites_disentanglement"
 DATASET_SIZE = 737_280
-RECIPE = {
-    "latent_dim": 10,
-    "architecture": "conv",
-    "architecture_options": dis.STANDARD_ARCHITECTURE,
-    "likelihood": "bernoulli",
-    "learning_rate": 1e-4,
-    "steps": 100_000,
-    "models": {
-        "vae": {"name": "VAE", "family": "vae", "batch_size": 64, "options": {"beta": 1.0}},
-        "beta_vae": {"name": "beta-VAE", "family": "beta_vae", "batch_size": 64, "options": {"beta": 4.0}},
-        "beta_tcvae": {"name": "beta-TCVAE", "family": "beta_tcvae", "batch_size": 64,
-                       "options": {"beta": 6.0, "alpha": 1.0, "gamma": 1.0, "dataset_size": DATASET_SIZE}},
-        "factor_vae": {"name": "FactorVAE", "family": "factor_vae", "batch_size": 128,
-                       "options": {"gamma": 35.0, "discriminator_units": (1000,) * 6}},
-    },
+# The study's models (Burgess et al.'s networks, Bernoulli likelihood: what
+# dis.standard_model builds), one recipe each; --steps and --learning-rate
+# override their fit.
+_STUDY = {"kind": "disentanglement", "data": {"dataset": "dsprites"},
+          "fit": {"steps": 100_000, "batch_size": 64, "learning_rate": 1e-4, "seed": 0},
+          "headline": {"name": "mig", "dataset": "dsprites", "samples": 10_000, "seed": 2019}}
+RECIPES = {
+    "vae": Recipe(name="dsprites_vae", **_STUDY, summary="VAE",
+                  model={"family": "vae", "latent_dim": 10, "options": {"beta": 1.0}}),
+    "beta_vae": Recipe(name="dsprites_beta_vae", **_STUDY, summary="beta-VAE",
+                       model={"family": "beta_vae", "latent_dim": 10, "options": {"beta": 4.0}}),
+    "beta_tcvae": Recipe(name="dsprites_beta_tcvae", **_STUDY, summary="beta-TCVAE", model={
+        "family": "beta_tcvae", "latent_dim": 10,
+        "options": {"beta": 6.0, "alpha": 1.0, "gamma": 1.0, "dataset_size": DATASET_SIZE}}),
+    "factor_vae": Recipe(name="dsprites_factor_vae", **_STUDY, summary="FactorVAE", model={
+        "family": "factor_vae", "latent_dim": 10, "options": {"gamma": 35.0, "discriminator_units": (1000,) * 6},
+    }).replace(fit={"batch_size": 128}),
 }
+# The tables' names of the models: their summaries.
+NAMES = {key: recipe.summary for key, recipe in RECIPES.items()}
 # The same metric draws for every model and seed: differences between rows are the models'.
 EVAL_SEED = 2019
 METRICS = ("beta_vae", "factor_vae", "mig", "dci_disentanglement", "dci_completeness", "dci_informativeness", "sap")
@@ -197,8 +202,9 @@ class Progress(keras.callbacks.Callback):
 
 
 def build_model(key: str, seed: int, args) -> keras.Model:
-    spec = RECIPE["models"][key]
-    model = dis.standard_model(spec["family"], seed=seed, latent_dim=RECIPE["latent_dim"], **spec["options"])
+    model_spec = RECIPES[key].model
+    model = dis.standard_model(model_spec["family"], seed=seed, latent_dim=model_spec["latent_dim"],
+                               **model_spec["options"])
     # FactorVAE's discriminator follows --learning-rate too.
     return dis.compile_standard(model, args.learning_rate, jit_compile=args.jit_compile,
                                 steps_per_execution=args.steps_per_execution)
@@ -218,7 +224,7 @@ def train_run(key: str, seed: int, run_dir: Path, args, deadline: float):
     run_dir.mkdir(parents=True, exist_ok=True)
     chunk = min(args.chunk_steps, args.steps)
     chunks = args.steps // chunk
-    spec = RECIPE["models"][key]
+    spec = {"name": NAMES[key], "batch_size": RECIPES[key].fit["batch_size"]}
     model = build_model(key, seed, args)
     data = DSprites().pipeline(batch_size=spec["batch_size"], shuffle=True, seed=seed).repeat()
     progress = Progress(run_dir / "progress.json", chunk, deadline)
@@ -306,8 +312,8 @@ def summarize(results: dict) -> dict:
 
 
 def table(summary: dict) -> str:
-    keys = [k for k in RECIPE["models"] if k in summary]
-    names = " | ".join(RECIPE["models"][k]["name"] for k in keys)
+    keys = [k for k in RECIPES if k in summary]
+    names = " | ".join(NAMES[k] for k in keys)
     header = f"| metric | {names} | Locatello et al. 2019, dSprites (approx., unverified) |"
     lines = [header, "|---|" + "---|" * (len(keys) + 1)]
     for metric in METRICS:
@@ -320,7 +326,7 @@ def table(summary: dict) -> str:
         lines.append(f"| {METRIC_NAMES[metric]} | " + " | ".join(cells) + " |")
     seeds = {k: summary[k]["mig"]["n"] for k in keys}
     lines.append("")
-    counted = ", ".join(f"{RECIPE['models'][k]['name']} {n}" for k, n in seeds.items())
+    counted = ", ".join(f"{NAMES[k]} {n}" for k, n in seeds.items())
     lines.append(f"Mean ± sample standard deviation over seeds ({counted}). Published column: {PUBLISHED_NOTE}.")
     return "\n".join(lines)
 
@@ -368,7 +374,7 @@ def draw_traversal(results: dict, summary: dict, runs_dir: Path, out: Path) -> d
     image = DSprites().observations_from_factors(np.array([dis.TRAVERSAL_START]))
     code = model.encode(image)[0][0]
     readings = unit_readings(best_run["metrics"])
-    name = RECIPE["models"][best_key]["name"]
+    name = NAMES[best_key]
     path = out / f"{NAME}_traversal.png"
     plotting.latent_traversal(
         model, code, path, values=TRAVERSAL_VALUES, row_labels=[label(r) for r in readings],
@@ -397,11 +403,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None,
                         help="unused: dSprites is drawn on demand (accepted like every benchmark's)")
-    parser.add_argument("--steps", type=int, default=RECIPE["steps"], help="optimizer steps per model")
-    parser.add_argument("--learning-rate", type=float, default=RECIPE["learning_rate"],
+    parser.add_argument("--steps", type=int, default=_STUDY["fit"]["steps"], help="optimizer steps per model")
+    parser.add_argument("--learning-rate", type=float, default=_STUDY["fit"]["learning_rate"],
                         help="Adam's learning rate for every model (and FactorVAE's discriminator)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--models", nargs="+", default=list(RECIPE["models"]), choices=list(RECIPE["models"]))
+    parser.add_argument("--models", nargs="+", default=list(RECIPES), choices=list(RECIPES))
     parser.add_argument("--metric-samples", type=int, default=None,
                         help="training points of every metric (default: disentanglement_lib's counts)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
@@ -448,13 +454,13 @@ def main() -> None:
             if model is None:
                 pending.append(f"{key} seed {seed}")
                 continue
-            print(f"[{RECIPE['models'][key]['name']} seed {seed}] evaluating", flush=True)
+            print(f"[{NAMES[key]} seed {seed}] evaluating", flush=True)
             metrics = evaluate_run(model, counts)
             train = json.loads((run_dir / "train.json").read_text())
             run = {**train, "metrics": metrics, "metric_counts": counts}
             metrics_path.write_text(json.dumps(run, indent=1))
             results[key].append(run)
-            print(f"[{RECIPE['models'][key]['name']} seed {seed}] "
+            print(f"[{NAMES[key]} seed {seed}] "
                   + ", ".join(f"{m} {metrics[m]:.3f}" for m in METRICS)
                   + f" (metric seconds {metrics['metric_seconds']})", flush=True)
 
@@ -470,7 +476,7 @@ def main() -> None:
     traversal = draw_traversal(results, summary, runs_dir, out)
     if traversal:
         units = traversal["mig_unit_of_each_factor"]
-        markdown += (f"\n\nTraversal: {RECIPE['models'][traversal['model']]['name']} seed {traversal['seed']} "
+        markdown += (f"\n\nTraversal: {NAMES[traversal['model']]} seed {traversal['seed']} "
                      f"({traversal['chosen_by']}). MIG's most informative unit per factor: "
                      + ", ".join(f"{f} z{u['unit']} (MI/H {u['normalized_mi']:.2f}, gap {u['gap']:.2f})"
                                  for f, u in units.items())
@@ -481,7 +487,9 @@ def main() -> None:
     print("\n" + markdown, flush=True)
     (out / f"{NAME}.md").write_text(markdown + "\n")
     report = {
-        "recipe": RECIPE, "seeds": args.seeds, "metric_counts": counts, "eval_seed": EVAL_SEED,
+        "recipes": {key: RECIPES[key].replace(fit={"steps": args.steps, "learning_rate": args.learning_rate}).to_dict()
+                    for key in args.models},
+        "seeds": args.seeds, "metric_counts": counts, "eval_seed": EVAL_SEED,
         "runs": results, "summary": summary, "published_ranges": PUBLISHED_RANGES, "published_note": PUBLISHED_NOTE,
         "beta_tcvae_mig_above_vae": check, "traversal": traversal, "pending": pending,
         "settings": {"jit_compile": args.jit_compile, "steps_per_execution": args.steps_per_execution,

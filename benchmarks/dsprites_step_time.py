@@ -1,6 +1,6 @@
 """Seconds per training step of the dSprites disentanglement models
 as benchmarks/dsprites_disentanglement.py builds and trains them (its
-RECIPE and batch sizes, op determinism on, no XLA),
+RECIPES and batch sizes, op determinism on, no XLA),
 on one fixed batch so that only the step is timed.
 
 TensorFlow turns its oneDNN kernels on by default only on some x86 CPUs;
@@ -22,7 +22,7 @@ import time
 
 # The benchmark's models, built and compiled by the benchmark's own code
 # (its import sets the TensorFlow environment before TensorFlow loads).
-from dsprites_disentanglement import RECIPE, build_model
+from dsprites_disentanglement import RECIPES, build_model
 
 import tensorflow as tf  # noqa: E402
 
@@ -32,15 +32,15 @@ from keras_ae.datasets.dsprites import DSprites  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["vae", "beta_tcvae"], choices=list(RECIPE["models"]))
+    parser.add_argument("--models", nargs="+", default=["vae", "beta_tcvae"], choices=list(RECIPES))
     parser.add_argument("--steps", type=int, default=100)
     args = parser.parse_args()
     tf.config.experimental.enable_op_determinism()
-    compile_args = argparse.Namespace(learning_rate=RECIPE["learning_rate"], jit_compile=False, steps_per_execution=1)
+    compile_args = argparse.Namespace(learning_rate=RECIPES["vae"].fit["learning_rate"], jit_compile=False, steps_per_execution=1)
     report = {"TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"), "steps": args.steps,
               "cpu_threads": os.cpu_count(), "versions": training.versions(), "seconds_per_step": {}}
     for key in args.models:
-        batch_size = RECIPE["models"][key]["batch_size"]
+        batch_size = RECIPES[key].fit["batch_size"]
         batch = next(iter(DSprites().pipeline(batch_size=batch_size, shuffle=True, seed=0)))
         data = tf.data.Dataset.from_tensors(batch).repeat()
         model = build_model(key, 0, compile_args)

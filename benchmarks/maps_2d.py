@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -40,8 +41,13 @@ from keras_ae.wrappers import SKLearnAutoencoder  # noqa: E402
 # The vae2d_mnist preset's recipe (zoo/recipes.py) on Fashion-MNIST, except
 # binarization: a garment's grey levels are its texture, not pen ink, so the
 # Bernoulli likelihood reads them as probabilities.
-FASHION_RECIPE = {"family": "vae", "architecture": "dense", "latent_dim": 2, "options": {"units": (400,)},
-                  "epochs": 30, "batch_size": 128, "learning_rate": 1e-3, "seed": 0}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zoo"))
+from recipes import RECIPES  # noqa: E402
+
+FASHION_RECIPE = RECIPES["vae2d_mnist"].replace(
+    name="vae2d_fashion_mnist", data={"dataset": "fashion_mnist"}, model={"options": {"binarize": False}},
+    summary="VAE of Fashion-MNIST with a 2-dimensional code, for the 2-D map.",
+)
 NEIGHBOURS = 10
 TRUST_SAMPLE = 2000
 
@@ -56,8 +62,8 @@ def autoencoder_maps(dataset: str, arrays, model_path: str | None) -> tuple[np.n
         about = {"model": f"{model_path} (posterior means)"}
     else:
         started = time.perf_counter()
-        encoder = SKLearnAutoencoder(**FASHION_RECIPE, verbose=2).fit(arrays.x_train)
-        about = {"model": "VAE trained here (posterior means)", "recipe": FASHION_RECIPE,
+        encoder = SKLearnAutoencoder(**FASHION_RECIPE.model, **FASHION_RECIPE.fit, verbose=2).fit(arrays.x_train)
+        about = {"model": "VAE trained here (posterior means)", "recipe": FASHION_RECIPE.to_dict(),
                  "train_seconds": round(time.perf_counter() - started, 1),
                  "final_loss": encoder.history_["loss"][-1]}
     return encoder.transform(arrays.x_train), encoder.transform(arrays.x_test), about

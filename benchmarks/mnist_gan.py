@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -30,61 +31,63 @@ import keras_ae  # noqa: E402
 from keras_ae import datasets, evaluation, plotting, training  # noqa: E402
 from keras_ae.callbacks import GenerationProgress  # noqa: E402
 
-RECIPE = {
-    "latent_dim": 64,
-    "filters": (32, 64),
-    "kernel_size": 4,
-    "epochs": 15,
-    "batch_size": 128,
-    "learning_rate": 2e-4,  # both players, Adam beta_1 = 0.5 (Radford et al.)
-    "seed": 0,
-}
-VAE_RECIPE = {"units": (512, 256), "latent_dim": 50, "epochs": 20, "batch_size": 128, "kl_warmup_steps": 2000}
+# The zoo's dcgan_mnist (zoo/recipes.py): Adam 2e-4 with beta_1 = 0.5 for
+# both players (Radford et al.).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zoo"))
+from recipes import RECIPES  # noqa: E402
+
+RECIPE = RECIPES["dcgan_mnist"]
+# The zoo's vae_mnist on a short run at a constant step.
+VAE_RECIPE = RECIPES["vae_mnist"].replace(
+    name="mnist_gan_vae", model={"options": {"kl_warmup_steps": 2000}}, fit={"epochs": 20, "lr_schedule": "constant"},
+    summary="The VAE whose samples the GAN's are compared with.",
+)
 SAMPLES = 10_000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="folder with mnist.npz (default: KERAS_AE_DATA_DIR, Keras cache)")
-    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
+    parser.add_argument("--epochs", type=int, default=RECIPE.fit["epochs"])
     parser.add_argument("--pictures", default=str(Path(__file__).parent / "results"), help="folder for the PNGs")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
-    recipe = {**RECIPE, "epochs": args.epochs}
+    recipe = RECIPE.replace(fit={"epochs": args.epochs})
+    fit, options = recipe.fit, recipe.model["options"]
     pictures = Path(args.pictures)
     pictures.mkdir(parents=True, exist_ok=True)
 
     arrays = datasets.load_arrays("mnist", data_dir=args.data_dir)
     x_train = arrays.x_train.astype("float32") / 255.0
-    results = {"recipe": recipe, "vae_recipe": VAE_RECIPE, "cpu_threads": os.cpu_count(), "versions": training.versions()}
+    results = {"recipe": recipe.to_dict(), "vae_recipe": VAE_RECIPE.to_dict(), "cpu_threads": os.cpu_count(), "versions": training.versions()}
 
     started = time.perf_counter()
     classifier = evaluation.train_feature_classifier(arrays.x_train, arrays.y_train, epochs=3, seed=0)
     accuracy = float(np.mean(np.argmax(classifier.predict(arrays.x_test / 255.0, verbose=0), axis=1) == arrays.y_test))
     results["classifier"] = {"test_accuracy": accuracy, "train_seconds": round(time.perf_counter() - started, 1)}
 
-    keras.utils.set_random_seed(recipe["seed"])
-    gan = keras_ae.GAN.from_spec(
-        (28, 28, 1), recipe["latent_dim"], filters=recipe["filters"], kernel_size=recipe["kernel_size"], seed=recipe["seed"]
-    )
+    keras.utils.set_random_seed(fit["seed"])
+    gan = keras_ae.GAN.from_spec((28, 28, 1), recipe.model["latent_dim"], **options, seed=fit["seed"])
     gan.compile(
-        generator_optimizer=keras.optimizers.Adam(recipe["learning_rate"], beta_1=0.5),
-        discriminator_optimizer=keras.optimizers.Adam(recipe["learning_rate"], beta_1=0.5),
+        generator_optimizer=keras.optimizers.Adam(fit["learning_rate"], beta_1=0.5),
+        discriminator_optimizer=keras.optimizers.Adam(fit["learning_rate"], beta_1=0.5),
     )
-    train = datasets.make_pipeline(arrays.x_train, recipe["batch_size"], shuffle=True, seed=recipe["seed"])
+    train = datasets.make_pipeline(arrays.x_train, fit["batch_size"], shuffle=True, seed=fit["seed"])
     progress = GenerationProgress(n=10, seed=1)
     started = time.perf_counter()
-    gan.fit(train, epochs=recipe["epochs"], verbose=2, callbacks=[progress])
+    gan.fit(train, epochs=fit["epochs"], verbose=2, callbacks=[progress])
     results["gan_train_seconds"] = round(time.perf_counter() - started, 1)
 
-    keras.utils.set_random_seed(recipe["seed"])
+    keras.utils.set_random_seed(fit["seed"])
+    vae_options, vae_fit = dict(VAE_RECIPE.model["options"]), VAE_RECIPE.fit
     vae = keras_ae.VAE.from_spec(
-        (28, 28, 1), VAE_RECIPE["latent_dim"], architecture="dense", architecture_options={"units": VAE_RECIPE["units"]},
-        binarize=True, kl_warmup_steps=VAE_RECIPE["kl_warmup_steps"], seed=0,
+        (28, 28, 1), VAE_RECIPE.model["latent_dim"], architecture=VAE_RECIPE.model["architecture"],
+        architecture_options={"units": vae_options.pop("units")}, **vae_options, seed=vae_fit["seed"],
     )
-    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    vae.compile(optimizer=keras.optimizers.Adam(vae_fit["learning_rate"]))
     started = time.perf_counter()
-    vae.fit(datasets.make_pipeline(arrays.x_train, VAE_RECIPE["batch_size"], shuffle=True, seed=0), epochs=VAE_RECIPE["epochs"], verbose=0)
+    vae.fit(datasets.make_pipeline(arrays.x_train, vae_fit["batch_size"], shuffle=True, seed=vae_fit["seed"]),
+            epochs=vae_fit["epochs"], verbose=0)
     results["vae_train_seconds"] = round(time.perf_counter() - started, 1)
 
     gan_samples = gan.sample(SAMPLES, seed=2)

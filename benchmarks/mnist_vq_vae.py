@@ -26,7 +26,9 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -36,21 +38,15 @@ import numpy as np  # noqa: E402
 import keras_ae  # noqa: E402
 from keras_ae import datasets, evaluation, training  # noqa: E402
 
-RECIPE = {
-    "latent_dim": 16,
-    "num_codes": 64,
-    "filters": (32, 64),
-    "codebook_update": "ema",
-    "restart_after": 20,
-    "epochs": 5,
-    "batch_size": 64,
-    "learning_rate": 1e-3,
-    "prior_epochs": 5,
-    "samples": 2000,
-    "seed": 0,
-}
-CONV_RECIPE = {"bits_per_float": 32, "filters": (32, 64), "epochs": 5, "batch_size": 64}
+# The zoo's vq_vae_mnist (zoo/recipes.py): the family's defaults (EMA
+# codebook updates, dead codes restarted after 20 steps), and conv_mnist at
+# the code size in bits of the VQ-VAE's.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zoo"))
+from recipes import RECIPES  # noqa: E402
 
+RECIPE = RECIPES["vq_vae_mnist"]
+PRIOR = {"epochs": 5, "batch_size": 128, "samples": 2000}
+BITS_PER_FLOAT = 32
 
 def perplexity(indices: np.ndarray, num_codes: int) -> tuple[float, int]:
     """(exp of the entropy of the code usage, codes never used) of an index array."""
@@ -62,36 +58,39 @@ def perplexity(indices: np.ndarray, num_codes: int) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="folder with mnist.npz (default: KERAS_AE_DATA_DIR, Keras cache)")
-    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"], help="epochs of each autoencoder")
-    parser.add_argument("--num-codes", type=int, default=RECIPE["num_codes"], help="codebook size")
-    parser.add_argument("--prior-epochs", type=int, default=RECIPE["prior_epochs"])
+    parser.add_argument("--epochs", type=int, default=RECIPE.fit["epochs"], help="epochs of each autoencoder")
+    parser.add_argument("--num-codes", type=int, default=RECIPE.model["options"]["num_codes"], help="codebook size")
+    parser.add_argument("--prior-epochs", type=int, default=PRIOR["epochs"])
     parser.add_argument("--train-examples", type=int, default=None, help="a smaller training set (smoke runs)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
-    recipe = {**RECIPE, "epochs": args.epochs, "num_codes": args.num_codes, "prior_epochs": args.prior_epochs,
-              "train_examples": args.train_examples}
+    recipe = RECIPE.replace(fit={"epochs": args.epochs}, model={"options": {"num_codes": args.num_codes}})
+    prior = {**PRIOR, "epochs": args.prior_epochs}
+    fit, num_codes = recipe.fit, args.num_codes
     # The conv AE's code: the most 32-bit floats that fit in the VQ-VAE's bits.
-    bits = 7 * 7 * math.log2(recipe["num_codes"])
-    conv_recipe = {**CONV_RECIPE, "epochs": args.epochs, "latent_dim": int(bits // CONV_RECIPE["bits_per_float"])}
+    bits = 7 * 7 * math.log2(num_codes)
+    conv_recipe = RECIPES["conv_mnist"].replace(
+        name="mnist_vq_vae_conv", model={"latent_dim": int(bits // BITS_PER_FLOAT)},
+        fit={"epochs": args.epochs, "batch_size": fit["batch_size"]},
+        summary="Conv AE with the most 32-bit floats that fit in the VQ-VAE's bits.",
+    )
     begun = time.perf_counter()
 
     arrays = datasets.load_arrays("mnist", data_dir=args.data_dir)
     x_train = (arrays.x_train[: args.train_examples].astype("float32") / 255.0).reshape(-1, 28, 28, 1)
     x_test = (arrays.x_test.astype("float32") / 255.0).reshape(-1, 28, 28, 1)
-    results = {"recipe": recipe, "conv_recipe": conv_recipe, "cpu_threads": os.cpu_count()}
+    results = {"recipe": recipe.to_dict(), "prior": prior, "train_examples": args.train_examples,
+               "conv_recipe": conv_recipe.to_dict(), "cpu_threads": os.cpu_count()}
 
     # === VQ-VAE ===
-    keras.utils.set_random_seed(recipe["seed"])
-    vq = keras_ae.VQVAE(
-        (28, 28, 1), recipe["latent_dim"], num_codes=recipe["num_codes"], filters=recipe["filters"],
-        codebook_update=recipe["codebook_update"], restart_after=recipe["restart_after"], seed=recipe["seed"],
-    )
-    vq.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
+    keras.utils.set_random_seed(fit["seed"])
+    vq = keras_ae.VQVAE((28, 28, 1), recipe.model["latent_dim"], **recipe.model["options"], seed=fit["seed"])
+    vq.compile(optimizer=keras.optimizers.Adam(fit["learning_rate"]))
     started = time.perf_counter()
-    history = vq.fit(x_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"], verbose=2)
+    history = vq.fit(x_train, epochs=fit["epochs"], batch_size=fit["batch_size"], verbose=2)
     vq_seconds = time.perf_counter() - started
     codes = vq.encode(x_test)
-    test_perplexity, test_dead = perplexity(codes, recipe["num_codes"])
+    test_perplexity, test_dead = perplexity(codes, num_codes)
     # Cells whose receptive field holds only background: their encoder
     # vector is that of a blank image at the same place, so they all take
     # that place's code, and their share caps the perplexity.
@@ -99,9 +98,9 @@ def main() -> None:
     blank = np.all(np.abs(z - vq.encoder.predict(np.zeros((1, 28, 28, 1), "float32"), verbose=0)) < 1e-5, axis=-1)
     share = float(blank.mean())
     # At most: one code for every blank cell, the rest spread evenly over the others.
-    cap = math.exp(-share * math.log(share) + (1 - share) * math.log((recipe["num_codes"] - 1) / (1 - share)))
-    content_perplexity, _ = perplexity(codes[~blank], recipe["num_codes"])
-    bits = math.prod(vq.grid) * math.log2(recipe["num_codes"])
+    cap = math.exp(-share * math.log(share) + (1 - share) * math.log((num_codes - 1) / (1 - share)))
+    content_perplexity, _ = perplexity(codes[~blank], num_codes)
+    bits = math.prod(vq.grid) * math.log2(num_codes)
     results["vq_vae"] = {
         **evaluation.evaluate_model(vq, x_test),
         "code_bits": bits,
@@ -117,27 +116,28 @@ def main() -> None:
     }
 
     # === Conv AE at the same bits ===
-    keras.utils.set_random_seed(recipe["seed"])
-    conv = keras_ae.ConvAutoencoder((28, 28, 1), conv_recipe["latent_dim"], filters=conv_recipe["filters"])
-    conv.compile(optimizer=keras.optimizers.Adam(recipe["learning_rate"]))
+    conv_fit, conv_dim = conv_recipe.fit, conv_recipe.model["latent_dim"]
+    keras.utils.set_random_seed(conv_fit["seed"])
+    conv = keras_ae.ConvAutoencoder((28, 28, 1), conv_dim, **conv_recipe.model["options"])
+    conv.compile(optimizer=keras.optimizers.Adam(conv_fit["learning_rate"]))
     started = time.perf_counter()
-    conv.fit(x_train, epochs=conv_recipe["epochs"], batch_size=conv_recipe["batch_size"], verbose=2)
+    conv.fit(x_train, epochs=conv_fit["epochs"], batch_size=conv_fit["batch_size"], verbose=2)
     results["conv_ae"] = {
         **evaluation.evaluate_model(conv, x_test),
-        "code_bits": conv_recipe["latent_dim"] * conv_recipe["bits_per_float"],
+        "code_bits": conv_dim * BITS_PER_FLOAT,
         "train_seconds": round(time.perf_counter() - started, 1),
     }
 
     # === Prior and samples ===
     started = time.perf_counter()
-    prior_history = vq.fit_prior(x_train, epochs=recipe["prior_epochs"], batch_size=128, verbose=2)
+    prior_history = vq.fit_prior(x_train, epochs=prior["epochs"], batch_size=prior["batch_size"], verbose=2)
     prior_seconds = time.perf_counter() - started
     started = time.perf_counter()
     classifier = evaluation.train_feature_classifier(x_train, arrays.y_train[: len(x_train)], epochs=3, seed=0)
     accuracy = float(np.mean(np.argmax(classifier.predict(x_test, verbose=0), axis=1) == arrays.y_test))
     results["classifier"] = {"test_accuracy": accuracy, "train_seconds": round(time.perf_counter() - started, 1)}
     started = time.perf_counter()
-    samples = vq.sample(recipe["samples"], seed=1)
+    samples = vq.sample(prior["samples"], seed=1)
     results["prior"] = {
         "train_seconds": round(prior_seconds, 1),
         "last_epoch_loss_nats_per_code": float(prior_history.history["loss"][-1]),
@@ -149,15 +149,15 @@ def main() -> None:
 
     vq_r, conv_r, hist = results["vq_vae"], results["conv_ae"], results["prior"]["samples"]
     print("MNIST test, squared error per image (sum over 784 pixels in [0, 1]):")
-    print(f"  VQ-VAE, 7x7 codes of {recipe['num_codes']} ({vq_r['code_bits']:.0f} bits)   {vq_r['sse_per_image']:7.3f}   "
+    print(f"  VQ-VAE, 7x7 codes of {num_codes} ({vq_r['code_bits']:.0f} bits)   {vq_r['sse_per_image']:7.3f}   "
           f"trained in {vq_seconds / 60:.1f} min")
-    print(f"  conv AE, {conv_recipe['latent_dim']} floats ({conv_recipe['latent_dim']} x 32 = {conv_r['code_bits']} bits)  {conv_r['sse_per_image']:7.3f}   "
+    print(f"  conv AE, {conv_dim} floats ({conv_dim} x 32 = {conv_r['code_bits']} bits)  {conv_r['sse_per_image']:7.3f}   "
           f"trained in {conv_r['train_seconds'] / 60:.1f} min")
-    print(f"Codebook perplexity: {test_perplexity:.1f} of {recipe['num_codes']} on the test set "
+    print(f"Codebook perplexity: {test_perplexity:.1f} of {num_codes} on the test set "
           f"({test_dead} codes unused); {vq_r['last_epoch_perplexity']:.1f} over the last training epoch")
     print(f"  {share:.1%} of the test cells see only background (they take {vq_r['blank_codes']} code(s)): "
           f"a perplexity of at most {cap:.1f} with one code for them; {content_perplexity:.1f} over the other cells")
-    print(f"Prior samples ({recipe['samples']}), classified (classifier test accuracy {accuracy:.3f}): "
+    print(f"Prior samples ({prior['samples']}), classified (classifier test accuracy {accuracy:.3f}): "
           f"KL to uniform {hist['kl_to_uniform']:.4f}, shares {hist['shares']}")
     print(f"Wall time {results['wall_seconds'] / 60:.1f} min")
     if args.json:

@@ -25,19 +25,25 @@ import numpy as np  # noqa: E402
 
 import keras_ae  # noqa: E402
 from keras_ae import anomaly, datasets  # noqa: E402
+from keras_ae.recipes import Recipe  # noqa: E402
 
-RECIPE = {"latent_dim": 16, "filters": (32, 64), "epochs": 20, "batch_size": 64, "learning_rate": 1e-3, "seed": 0}
+# One model a digit: the data is that digit's training images.
+RECIPE = Recipe(
+    name="one_class_mnist", kind="train",
+    model={"family": "conv", "latent_dim": 16, "options": {"filters": (32, 64), "output_activation": "sigmoid"}},
+    data={"dataset": "mnist"}, fit={"epochs": 20, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+    summary="Conv autoencoder of one MNIST digit, scoring the test set by reconstruction error.",
+)
 # Ruff et al. 2018, MNIST, mean AUROC in % over the 10 normal digits.
 PUBLISHED_MEANS = {"DCAE (Ruff et al. 2018)": 89.7, "OC Deep SVDD (Ruff et al. 2018)": 94.8}
 
 
-def conv_ae_scores(x_train: np.ndarray, x_test: np.ndarray, seed: int) -> np.ndarray:
-    keras.utils.set_random_seed(seed)
-    model = keras_ae.ConvAutoencoder(
-        x_train.shape[1:], RECIPE["latent_dim"], filters=RECIPE["filters"], output_activation="sigmoid"
-    )
-    model.compile(optimizer=keras.optimizers.Adam(RECIPE["learning_rate"]))
-    model.fit(x_train, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"], verbose=0)
+def conv_ae_scores(recipe: Recipe, x_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
+    fit = recipe.fit
+    keras.utils.set_random_seed(fit["seed"])
+    model = keras_ae.ConvAutoencoder(x_train.shape[1:], recipe.model["latent_dim"], **recipe.model["options"])
+    model.compile(optimizer=keras.optimizers.Adam(fit["learning_rate"]))
+    model.fit(x_train, epochs=fit["epochs"], batch_size=fit["batch_size"], verbose=0)
     return anomaly.AnomalyDetector(model).score(x_test)
 
 
@@ -52,10 +58,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="folder with mnist.npz (default: KERAS_AE_DATA_DIR, Keras cache)")
     parser.add_argument("--digits", default="0,1,2,3,4,5,6,7,8,9")
-    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
+    parser.add_argument("--epochs", type=int, default=RECIPE.fit["epochs"])
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    RECIPE["epochs"] = args.epochs
+    recipe = RECIPE.replace(fit={"epochs": args.epochs})
     arrays = datasets.load_arrays("mnist", data_dir=args.data_dir)
     x_train = arrays.x_train.astype("float32") / 255.0
     x_test = arrays.x_test.astype("float32") / 255.0
@@ -64,9 +70,9 @@ def main() -> None:
         normal = x_train[arrays.y_train == digit]
         labels = arrays.y_test != digit  # 1 = anomaly
         started = time.perf_counter()
-        ours = anomaly.roc_auc(conv_ae_scores(normal, x_test, RECIPE["seed"]), labels)
+        ours = anomaly.roc_auc(conv_ae_scores(recipe, normal, x_test), labels)
         seconds = time.perf_counter() - started
-        forest = anomaly.roc_auc(isolation_forest_scores(normal, x_test, RECIPE["seed"]), labels)
+        forest = anomaly.roc_auc(isolation_forest_scores(normal, x_test, recipe.fit["seed"]), labels)
         results[digit] = {"keras_ae conv AE": ours, "Isolation Forest (pixels)": forest,
                           "train_images": len(normal), "seconds": round(seconds, 1)}
         print(f"digit {digit}: conv AE AUROC {ours:.4f}, Isolation Forest {forest:.4f} ({seconds:.0f} s)", flush=True)
@@ -83,7 +89,7 @@ def main() -> None:
     print("\nPublished means, same protocol: " + ", ".join(f"{k} {v:.1f}" for k, v in PUBLISHED_MEANS.items()))
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"per_digit": results, "mean_auroc_percent": means, "published_means": PUBLISHED_MEANS, "recipe": RECIPE}, indent=2))
+            {"per_digit": results, "mean_auroc_percent": means, "published_means": PUBLISHED_MEANS, "recipe": recipe.to_dict()}, indent=2))
 
 
 if __name__ == "__main__":

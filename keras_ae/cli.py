@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--latent-dim", type=int, default=32)
     train.add_argument("--learning-rate", type=float, default=None, help="Adam's step (default 1e-3; 2e-4 for a GAN)")
+    train.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
+                       help="constant step, or cosine decay to 0 over the run")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--architecture", help="dense or conv (default: the family's)")
     train.add_argument(
@@ -407,8 +409,8 @@ def _run(args: argparse.Namespace) -> None:
         out = args.out  # its default set, and checked, by _check_arguments
         metrics = training.train(
             args.family, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
-            latent_dim=args.latent_dim, learning_rate=args.learning_rate, seed=args.seed,
-            architecture=args.architecture, options=dict(args.option), data_dir=args.data_dir,
+            latent_dim=args.latent_dim, learning_rate=args.learning_rate, lr_schedule=args.lr_schedule,
+            seed=args.seed, architecture=args.architecture, options=dict(args.option), data_dir=args.data_dir,
             out=out, overwrite=args.overwrite, strategy=args.strategy, precision=args.precision,
             jit_compile=args.jit_compile, deterministic=args.deterministic, backup_dir=args.backup_dir,
             train_examples=args.train_examples, verbose=fit_verbosity(),

@@ -45,6 +45,7 @@ def train(
     batch_size: int = 32,
     latent_dim: int = 32,
     learning_rate: float | None = None,
+    lr_schedule: str = "constant",
     seed: int = 0,
     architecture: str | None = None,
     options: dict | None = None,
@@ -73,6 +74,9 @@ def train(
         epochs, batch_size, latent_dim: the usual.
         learning_rate: Adam's step (default 1e-3; 2e-4 with beta_1 = 0.5
             for both players of a GAN, as in DCGAN).
+        lr_schedule: `"constant"`, or `"cosine"`: the step decays to 0 over
+            the run (`keras.optimizers.schedules.CosineDecay`; a resumed run
+            picks it up at the optimizer's saved iteration).
         seed: seeds weights, shuffling and noise (`keras.utils.set_random_seed`).
         architecture: `"dense"` or `"conv"` (the family's default if None;
             a GAN has its own DCGAN networks).
@@ -108,6 +112,7 @@ def train(
     architecture, family_options, network_options = resolve_options(family, architecture, options)
     options = {**family_options, **network_options}
     check_choice(precision, PRECISIONS, "precision")
+    check_choice(lr_schedule, LR_SCHEDULES, "lr_schedule")
     if out is not None:
         check_output_dir(out, overwrite)
     if verbose == "auto":
@@ -126,6 +131,11 @@ def train(
         train_examples=train_examples,
     )
     input_shape = arrays.x_train.shape[1:]
+    step_size = learning_rate
+    if lr_schedule == "cosine":
+        # The schedule is part of the optimizer, so it is saved with the
+        # model and a backup resumes it at the optimizer's own step.
+        step_size = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * len(train_ds))
     x_test = arrays.x_test
     if family_cls.sequence_data:
         # A sequence family reads each image's rows as its time steps.
@@ -151,7 +161,7 @@ def train(
         with strategy.scope():
             model = build_family(family, input_shape, latent_dim, options, architecture,
                                  **settings, **({"seed": seed} if adversarial else {}))
-            model.compile(**family_cls.default_optimizers(learning_rate), jit_compile=jit_compile)
+            model.compile(**family_cls.default_optimizers(step_size), jit_compile=jit_compile)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     if adversarial:
@@ -185,6 +195,7 @@ def train(
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
+        "lr_schedule": lr_schedule,
         "seed": seed,
         "parameters": int(model.count_params()),
         "train_seconds": round(train_seconds, 1),
@@ -225,6 +236,7 @@ def train(
 
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 def _set_op_determinism(on: bool) -> None:

@@ -120,6 +120,21 @@ def test_train_gives_beta_tcvae_its_data_set_size(tmp_path):
     assert model.get_config()["dataset_size"] == 256  # the examples it trained on
 
 
+def test_train_decays_a_cosine_step_to_zero_over_the_run(tmp_path):
+    from keras_ae import training
+
+    metrics = training.train("dense", "mnist_sample", epochs=2, batch_size=64, latent_dim=4,
+                             options={"units": (16,)}, train_examples=256, lr_schedule="cosine", out=tmp_path / "run")
+    model = training.load_saved_model(tmp_path / "run" / "model.keras")
+    optimizer = model.optimizer
+    assert int(optimizer.iterations) == 8  # 2 epochs of 4 batches
+    assert optimizer.get_config()["learning_rate"]["class_name"] == "CosineDecay"
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # at the end of the run
+    assert metrics["lr_schedule"] == "cosine" and metrics["learning_rate"] == 1e-3
+    with pytest.raises(ValueError, match="lr_schedule.*'linear'"):
+        training.train("dense", "mnist_sample", epochs=1, lr_schedule="linear")
+
+
 # === Argument errors before TensorFlow, and a quiet console ===
 
 
