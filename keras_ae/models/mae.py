@@ -77,6 +77,8 @@ class MaskedAutoencoder(Autoencoder):
 
     default_architecture = "transformer"
     owns_networks = True
+    # The code has no decoder (see `_ExportView`).
+    export_parts = ("full", "encoder")
 
     def __init__(
         self,
