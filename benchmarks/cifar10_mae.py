@@ -58,29 +58,30 @@ def split(arrays, seed: int = 0):
     return (arrays.x_train[train], arrays.y_train[train]), (arrays.x_train[validation], arrays.y_train[validation])
 
 
-def build_model(input_shape=(32, 32, 3)) -> keras_ae.MaskedAutoencoder:
-    keras.utils.set_random_seed(PRETRAIN["seed"])
-    model = keras_ae.MaskedAutoencoder(input_shape, **MODEL)
+def build_model(input_shape=(32, 32, 3), options=MODEL, settings=PRETRAIN) -> keras_ae.MaskedAutoencoder:
+    """The MAE of `options`, compiled for the pretraining run `settings`."""
+    keras.utils.set_random_seed(settings["seed"])
+    model = keras_ae.MaskedAutoencoder(input_shape, **options)
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, PRETRAIN["steps"] - PRETRAIN["warmup_steps"], warmup_target=PRETRAIN["learning_rate"],
-        warmup_steps=PRETRAIN["warmup_steps"],
+        0.0, settings["steps"] - settings["warmup_steps"], warmup_target=settings["learning_rate"],
+        warmup_steps=settings["warmup_steps"],
     )
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=PRETRAIN["weight_decay"],
-                                                   beta_2=PRETRAIN["beta_2"]),
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=settings["weight_decay"],
+                                                   beta_2=settings["beta_2"]),
                   # XLA: twice as fast a step on 2 CPU cores (Keras leaves it off on CPUs by itself).
-                  jit_compile=PRETRAIN["jit_compile"])
+                  jit_compile=settings["jit_compile"])
     return model
 
 
-def pretrain(model, x_train: np.ndarray, verbose=2) -> dict:
-    """Trains `model` for exactly PRETRAIN["steps"] steps on uint8 images."""
-    steps_per_epoch = min(160, PRETRAIN["steps"])
-    epochs = PRETRAIN["steps"] // steps_per_epoch
+def pretrain(model, x_train: np.ndarray, settings=PRETRAIN, verbose=2) -> dict:
+    """Trains `model` for exactly `settings["steps"]` steps on uint8 images."""
+    steps_per_epoch = min(160, settings["steps"])
+    epochs = settings["steps"] // steps_per_epoch
     data = (
         tf.data.Dataset.from_tensor_slices(x_train)
-        .shuffle(len(x_train), seed=PRETRAIN["seed"], reshuffle_each_iteration=True)
+        .shuffle(len(x_train), seed=settings["seed"], reshuffle_each_iteration=True)
         .repeat()
-        .batch(PRETRAIN["batch_size"], drop_remainder=True)
+        .batch(settings["batch_size"], drop_remainder=True)
         .map(lambda x: tf.cast(x, "float32") / 255.0)
         .prefetch(2)
     )
