@@ -218,6 +218,24 @@ DISENTANGLEMENT_RECIPES = {
     },
 }
 
+# Masked autoencoders: pretrained as benchmarks/cifar10_mae.py pretrains
+# (its MODEL and PRETRAIN settings, run by its own functions), the headline
+# the squared error of `reconstruct` on the test images (75% of each image's
+# patches hidden, with the fixed masks), the card also giving the benchmark's
+# linear probe recomputed on this model. `--from-benchmark FILE` publishes
+# the model that benchmark saved (`--save`) instead of pretraining again:
+# the same settings, so the same run; refused unless its config and step
+# count are the benchmark's.
+MAE_RECIPES = {
+    "mae_cifar10": {
+        "benchmark": Path(__file__).resolve().parents[1] / "benchmarks" / "cifar10_mae.py",
+        "dataset": "cifar10",
+        "summary": "Masked autoencoder (He et al. 2021) of CIFAR-10 (32x32x3): patches of 4, 75% hidden in training, "
+                   "a 4-block encoder of width 128 and a 2-block decoder of width 64, pretrained on keras.io's "
+                   "40,000-image training split; `encode` gives 128-d features for linear probes.",
+    },
+}
+
 # scikit-image's bundled photographs of natural scenes and documents (no
 # drawings, micrographs or astronomy).
 # Grey from colour: ITU-R BT.601 luma, as PIL and MATLAB's rgb2gray compute it.
@@ -702,6 +720,70 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 TABLE_MARK = "<!-- zoo table:"
 
 
+def build_mae(name: str, data_dir: str | None, from_benchmark: str | None = None) -> dict:
+    import importlib.util
+
+    from keras_ae import datasets
+
+    recipe = MAE_RECIPES[name]
+    spec = importlib.util.spec_from_file_location("mae_benchmark", recipe["benchmark"])
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    arrays = datasets.load_arrays(recipe["dataset"], data_dir=data_dir)
+    train, validation = benchmark.split(arrays)
+    if from_benchmark:
+        model = training.load_saved_model(from_benchmark)
+        config = {k: model.get_config()[k] for k in benchmark.MODEL}
+        if config != benchmark.MODEL or int(model.optimizer.iterations) != benchmark.PRETRAIN["steps"]:
+            raise SystemExit(f"zoo/recipes.py: {from_benchmark} is not the benchmark's run ({config}, "
+                             f"{int(model.optimizer.iterations)} steps)")
+        run = {"seconds": None, "steps": int(model.optimizer.iterations), "from": "benchmarks/cifar10_mae.py --save"}
+    else:
+        model = benchmark.build_model(arrays.x_train.shape[1:])
+        run = benchmark.pretrain(model, train[0])
+    probe = benchmark.probe_encoder(model, train, validation, (arrays.x_test, arrays.y_test))
+    headline = {**HEADLINE, "dataset": recipe["dataset"]}
+    headline["value"] = zoo.headline_metric(model, headline, data_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
+    model.plot_reconstructions(arrays.x_test[:10] / np.float32(255.0), staging / "card.png",
+                               title=f"{name}: test images, 75% of patches hidden, reconstructions")
+    settings = {"model": benchmark.MODEL, "pretrain": benchmark.PRETRAIN}
+    metadata = {
+        "family": "mae", "dataset": recipe["dataset"], "recipe": settings, "seed": benchmark.PRETRAIN["seed"],
+        "train_seconds": run["seconds"], "cpu_threads": os.cpu_count(),
+        "metrics": {"headline": headline, "linear_probe": probe},
+    }
+    text = f"""# {name}
+
+{recipe["summary"]}
+
+```python
+import keras_ae
+model = keras_ae.from_preset("{name}")
+features = model.encode(images)       # images: (n, 32, 32, 3) in [0, 1] -> (n, 128)
+filled = model.reconstruct(images)    # 75% of the patches hidden (fixed masks) and filled in
+```
+
+## Measured
+
+| metric | value | test split |
+|---|---|---|
+| {HEADLINE_WORDS["sse_per_image"]}, 75% of patches hidden, visible ones pasted | **{headline["value"]:.3f}** | cifar10 test, 10000 images |
+| linear probe test accuracy (keras.io's protocol: frozen features, BatchNormalization(affine=False) + softmax, SGD; epoch chosen on the 10,000 validation images) | {100 * probe["test_accuracy"]:.1f}% | same |
+
+![test images, the patches the encoder saw, reconstructions](card.png)
+
+## Recipe
+
+`python zoo/recipes.py {name} --data-dir DIR`: benchmarks/cifar10_mae.py's pretraining, settings
+{json.dumps(settings)}. Parameters: {model.count_params():,}. Versions:
+{", ".join(f"{k} {v}" for k, v in training.versions().items())}.
+"""
+    saved = publish(name, model, metadata, text, staging / "card.png")
+    print(f"{name}: sse_per_image {headline['value']:.4f}, probe {probe}; wrote {preset_folder(name)}")
+    return saved
+
+
 def update_readme() -> None:
     """Replaces the table under the README's zoo-table comment with the
     manifest's (the one `keras-ae zoo list` prints)."""
@@ -718,8 +800,10 @@ def main() -> None:
     parser.add_argument("names", nargs="*", help="presets to build (default: all)")
     parser.add_argument("--data-dir", help="folder with the data sets' files")
     parser.add_argument("--list", action="store_true", help="list the recipes")
+    parser.add_argument("--from-benchmark", help="mae_cifar10: publish the model benchmarks/cifar10_mae.py saved")
     args = parser.parse_args()
-    every = {**RECIPES, **SERIES_RECIPES, **GAN_RECIPES, **RESTORATION_RECIPES, **DISENTANGLEMENT_RECIPES}
+    every = {**RECIPES, **SERIES_RECIPES, **GAN_RECIPES, **RESTORATION_RECIPES, **DISENTANGLEMENT_RECIPES,
+             **MAE_RECIPES}
     if args.list:
         for name, recipe in every.items():
             print(f"{name:<24} {recipe['summary']}")
@@ -730,7 +814,10 @@ def main() -> None:
         builder = (build_series if name in SERIES_RECIPES else build_gan if name in GAN_RECIPES
                    else build_restoration if name in RESTORATION_RECIPES
                    else build_disentanglement if name in DISENTANGLEMENT_RECIPES else build)
-        builder(name, args.data_dir)
+        if name in MAE_RECIPES:
+            build_mae(name, args.data_dir, args.from_benchmark)
+        else:
+            builder(name, args.data_dir)
     update_readme()
 
 
