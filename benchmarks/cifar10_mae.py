@@ -77,6 +77,8 @@ def pretrain(model, x_train: np.ndarray, settings=PRETRAIN, verbose=2) -> dict:
     """Trains `model` for exactly `settings["steps"]` steps on uint8 images."""
     steps_per_epoch = min(160, settings["steps"])
     epochs = settings["steps"] // steps_per_epoch
+    if epochs * steps_per_epoch != settings["steps"]:
+        raise ValueError(f"`steps` must be a multiple of {steps_per_epoch}. Received: steps={settings['steps']}")
     data = (
         tf.data.Dataset.from_tensor_slices(x_train)
         .shuffle(len(x_train), seed=settings["seed"], reshuffle_each_iteration=True)
@@ -142,8 +144,9 @@ def main():
     x_test = arrays.x_test.astype("float32") / 255.0
     sse = float(np.mean(np.sum((model.reconstruct(x_test) - x_test) ** 2, axis=(1, 2, 3))))
     if args.picture:
-        model.plot_reconstructions(x_test[:10], args.picture,
-                                   title=f"CIFAR-10 test: images, 75% of patches hidden, MAE's reconstruction")
+        # The first test image of each class (the test set may come sorted by class).
+        model.plot_reconstructions(x_test[np.unique(arrays.y_test, return_index=True)[1]], args.picture,
+                                   title="CIFAR-10 test: images, 75% of patches hidden, MAE's reconstruction")
     results = {
         "benchmark": "cifar10_mae", "protocol": "keras.io masked image modeling: 40k train / 10k val / 10k test",
         "model": MODEL, "pretrain": {**PRETRAIN, **run}, "probe_settings": PROBE,

@@ -260,14 +260,14 @@ def pretrain_patches(x_train: np.ndarray, recipe: dict, train: bool = True) -> k
 
 # A masked autoencoder (keras_ae.MaskedAutoencoder) of the CIFAR-10
 # benchmark's shape (benchmarks/cifar10_mae.py, whose build_model and
-# pretrain run it) on the 60,000 clothes: patches of 4 (49, 12 shown), 1,000
+# pretrain run it) on the 60,000 clothes: patches of 4 (49, 12 shown), 960
 # steps of 256 (about 4 epochs), AdamW with a warm-up and cosine decay by
 # steps; no XLA (this benchmark runs with op determinism on). Its features:
 # the mean of its encoder's patch tokens (128-d).
 MAE_RECIPE = {
     "model": {"latent_dim": 128, "patch_size": 4, "mask_ratio": 0.75, "num_heads": 4, "num_layers": 4,
               "mlp_units": 256, "decoder_dim": 64, "decoder_layers": 2, "decoder_mlp_units": 128, "seed": 0},
-    "pretrain": {"steps": 1000, "warmup_steps": 100, "batch_size": 256, "learning_rate": 2e-3, "weight_decay": 0.05,
+    "pretrain": {"steps": 960, "warmup_steps": 96, "batch_size": 256, "learning_rate": 2e-3, "weight_decay": 0.05,
                  "beta_2": 0.95, "jit_compile": False, "seed": 0},
 }
 

@@ -745,7 +745,8 @@ def build_mae(name: str, data_dir: str | None, from_benchmark: str | None = None
     headline = {**HEADLINE, "dataset": recipe["dataset"]}
     headline["value"] = zoo.headline_metric(model, headline, data_dir)
     staging = Path(tempfile.mkdtemp(prefix=f"zoo-{name}-card-"))
-    model.plot_reconstructions(arrays.x_test[:10] / np.float32(255.0), staging / "card.png",
+    first_of_each_class = np.unique(arrays.y_test, return_index=True)[1]
+    model.plot_reconstructions(arrays.x_test[first_of_each_class] / np.float32(255.0), staging / "card.png",
                                title=f"{name}: test images, 75% of patches hidden, reconstructions")
     settings = {"model": benchmark.MODEL, "pretrain": benchmark.PRETRAIN}
     metadata = {
