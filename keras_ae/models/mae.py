@@ -161,10 +161,13 @@ class MaskedAutoencoder(Autoencoder):
         """`(masked, reconstruction)` of `x`: the images with their hidden
         patches grey, and `reconstruct(x)`."""
         x = self.check_data(x, "x")
+        # One draw for the whole array: an image's mask depends on its
+        # place in `x` and on `seed`, not on `batch_size`.
+        masks = [m.numpy() for m in self.masking.draw(len(x), seed)]
         masked, filled = [], []
         for start in range(0, len(x), batch_size):
             batch = tf.constant(x[start:start + batch_size])
-            keep, restore, hidden = self.masking.draw(len(batch), seed)
+            keep, restore, hidden = (m[start:start + batch_size] for m in masks)
             prediction, target = self._masked_forward(batch, keep, restore, training=False)
             if self.norm_pix_loss:
                 mean, std = _patch_statistics(target)

@@ -31,6 +31,7 @@ class TestMaskedAutoencoder(FamilyTest):
         # 16 patches of 7x7: 12 hidden, 4 shown, per image.
         assert all(hidden[i].sum() == 12 * 49 for i in range(4))
         np.testing.assert_array_equal(model.reconstruct(x), filled)
+        np.testing.assert_allclose(model.reconstruct(x, batch_size=3), filled, atol=1e-5)  # the masks ignore batching
         assert not np.array_equal(model.reconstruct(x, seed=1), filled)
 
     def test_the_loss_reads_the_hidden_patches_only(self, mnist_digits):
