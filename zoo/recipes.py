@@ -754,6 +754,10 @@ def build_mae(name: str, data_dir: str | None, from_benchmark: str | None = None
         "train_seconds": run["seconds"], "cpu_threads": os.cpu_count(),
         "metrics": {"headline": headline, "linear_probe": probe},
     }
+    origin = ("" if not from_benchmark else
+              "\n\nThese weights are the ones the benchmark itself saved (`benchmarks/cifar10_mae.py --save`, the run "
+              "of `benchmarks/results/cifar10_mae.json`), published with `--from-benchmark`: its settings are this "
+              "recipe's, so pretraining again repeats that run.")
     text = f"""# {name}
 
 {recipe["summary"]}
@@ -778,7 +782,7 @@ filled = model.reconstruct(images)    # 75% of the patches hidden (fixed masks) 
 
 `python zoo/recipes.py {name} --data-dir DIR`: benchmarks/cifar10_mae.py's pretraining, settings
 {json.dumps(settings)}. Parameters: {model.count_params():,}. Versions:
-{", ".join(f"{k} {v}" for k, v in training.versions().items())}.
+{", ".join(f"{k} {v}" for k, v in training.versions().items())}.{origin}
 """
     saved = publish(name, model, metadata, text, staging / "card.png")
     print(f"{name}: sse_per_image {headline['value']:.4f}, probe {probe}; wrote {preset_folder(name)}")
