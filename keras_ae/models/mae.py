@@ -97,7 +97,11 @@ class MaskedAutoencoder(Autoencoder):
         seed=None,
         **kwargs,
     ):
-        kwargs.pop("reconstruction_loss", None)  # always the squared error
+        loss = kwargs.pop("reconstruction_loss", "mse")
+        if loss != "mse":
+            raise ValueError(
+                f"The masked autoencoder's loss is the squared error on the hidden patches. Received: reconstruction_loss={loss!r}"
+            )
         # === Config ===
         architecture_args = {
             "input_shape": check_shape(input_shape, "input_shape"), "latent_dim": latent_dim,

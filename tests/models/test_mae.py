@@ -61,7 +61,7 @@ class TestMaskedAutoencoder(FamilyTest):
         "kwargs, message",
         [({"patch_size": 5}, r"28x28.*Received: patch_size=5$"), ({"mask_ratio": 1.0}, "Received: mask_ratio=1.0$"),
          ({"mask_ratio": 0.0}, "Received: mask_ratio=0.0$"), ({"mask_ratio": 0.99}, "Received: mask_ratio=0.99$"),
-         ({"num_heads": 3}, "Received: num_heads=3$"), ({"input_shape": (28, 28)}, r"Received: input_shape=\(28, 28\)$")],
+         ({"num_heads": 3}, "Received: num_heads=3$"), ({"reconstruction_loss": "bce"}, "Received: reconstruction_loss='bce'$"), ({"input_shape": (28, 28)}, r"Received: input_shape=\(28, 28\)$")],
     )
     def test_bad_arguments_name_the_argument_and_value(self, kwargs, message):
         arguments = {"input_shape": (28, 28, 1), "latent_dim": 16, "patch_size": 7, **kwargs}
