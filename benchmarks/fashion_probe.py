@@ -21,6 +21,11 @@ about a point; ten draws of 100 labels alone (about 70 minutes):
 
     python benchmarks/fashion_probe.py --data-dir ../shared/datasets --labels 100 --seeds 0,1,2,3,4,5,6,7,8,9 --json benchmarks/results/fashion_probe_100_labels_10_seeds.json
 
+The masked autoencoder's rows (MAE_RECIPE; pixels rerun beside them as a
+check), added to that file (about 25 minutes):
+
+    python benchmarks/fashion_probe.py --data-dir ../shared/datasets --labels 100 --seeds 0,1,2,3,4,5,6,7,8,9 --only mae --json benchmarks/results/fashion_probe_100_labels_10_seeds.json
+
 and the 1,000-label column of the README on its own (about 30 minutes):
 
     python benchmarks/fashion_probe.py --data-dir ../shared/datasets --labels 1000 --seeds 0,1,2 --json benchmarks/results/fashion_probe_1000_labels_3_seeds.json
@@ -253,10 +258,68 @@ def pretrain_patches(x_train: np.ndarray, recipe: dict, train: bool = True) -> k
     return patch_features.two_layer_extractor(first, reduction, top, recipe["first_pool"])
 
 
+# A masked autoencoder (keras_ae.MaskedAutoencoder) of the CIFAR-10
+# benchmark's shape (benchmarks/cifar10_mae.py, whose build_model and
+# pretrain run it) on the 60,000 clothes: patches of 4 (49, 12 shown), 960
+# steps of 256 (about 4 epochs), AdamW with a warm-up and cosine decay by
+# steps; no XLA (this benchmark runs with op determinism on). Its features:
+# the mean of its encoder's patch tokens (128-d).
+MAE_RECIPE = {
+    "model": {"latent_dim": 128, "patch_size": 4, "mask_ratio": 0.75, "num_heads": 4, "num_layers": 4,
+              "mlp_units": 256, "decoder_dim": 64, "decoder_layers": 2, "decoder_mlp_units": 128, "seed": 0},
+    "pretrain": {"steps": 960, "warmup_steps": 96, "batch_size": 256, "learning_rate": 2e-3, "weight_decay": 0.05,
+                 "beta_2": 0.95, "jit_compile": False, "seed": 0},
+}
+
+
+def pretrain_mae(x_train_uint8: np.ndarray, recipe: dict) -> tuple[keras.Model, keras.Model, float]:
+    """The MAE's encoder after pretraining, the same before, and the seconds taken."""
+    from cifar10_mae import build_model, pretrain
+
+    model = build_model(x_train_uint8.shape[1:], recipe["model"], recipe["pretrain"])
+    untrained = copy_of(model.encoder, pretrained=True)
+    run = pretrain(model, x_train_uint8, recipe["pretrain"])
+    return model.encoder, untrained, run["seconds"]
+
+
 def summary(values: list[float]) -> dict:
     """Mean and spread (population standard deviation) in percent."""
     percent = 100 * np.asarray(values)
     return {"mean": float(percent.mean()), "std": float(percent.std()), "runs": [float(v) for v in percent]}
+
+
+def all_rows(x_train: np.ndarray, pretrain_recipe: dict, predict) -> tuple[dict, dict, dict]:
+    """Every row but the MAE's: `(feature makers, encoders to fine-tune, their recipes and times)`."""
+    preset = keras_ae.from_preset(PRESET)
+    code_size = preset.latent_dim
+    pooled, pooled_untrained, pretrain_seconds = pretrain_pooled(x_train, pretrain_recipe)
+    patch_started = time.perf_counter()
+    patches = pretrain_patches(x_train, PATCH_RECIPE)
+    patch_seconds = time.perf_counter() - patch_started
+    patches_untrained = pretrain_patches(x_train, PATCH_RECIPE, train=False)
+    keras.utils.set_random_seed(0)
+    preset_untrained = copy_of(preset.encoder, pretrained=False)
+    wide = keras.Model(preset.encoder.input, preset.encoder.get_layer("flatten").output)
+    # PCA sees every training image, unlabelled, as the autoencoders did.
+    pca = PCA(code_size, random_state=0).fit(x_train.reshape(len(x_train), -1))
+    makers = {
+        f"AE code ({PRESET}, {code_size}-d)": SKLearnAutoencoder(preset).fit(x_train).transform,
+        f"AE wide layer ({PRESET} flatten, {wide.output_shape[-1]}-d)": predict(wide),
+        f"pooled conv denoising AE trained here ({pooled.output_shape[-1]}-d)": predict(pooled),
+        f"two-layer patch k-sparse AE trained here ({patches.output_shape[-1]}-d)": predict(patches),
+        f"PCA ({code_size} components)": lambda x: pca.transform(x.reshape(len(x), -1)),
+        f"raw pixels ({x_train[0].size})": lambda x: x.reshape(len(x), -1),
+        f"control: {PRESET} encoder, random weights ({code_size}-d)": predict(preset_untrained),
+        f"control: pooled conv encoder, random weights ({pooled.output_shape[-1]}-d)": predict(pooled_untrained),
+        f"control: patch features, units on random patches, untrained ({patches.output_shape[-1]}-d)":
+            predict(patches_untrained),
+    }
+    networks = {
+        f"{PRESET} encoder": preset.encoder,
+        "pooled conv encoder": pooled,
+    }
+    return makers, networks, {"pooled_recipe": pretrain_recipe, "pretrain_seconds": round(pretrain_seconds, 1),
+                              "patch_recipe": PATCH_RECIPE, "patch_pretrain_seconds": round(patch_seconds, 1)}
 
 
 def main() -> None:
@@ -266,6 +329,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--pretrain-epochs", type=int, default=POOLED_RECIPE["epochs"])
     parser.add_argument("--json", default=None)
+    parser.add_argument("--only", default=None, choices=("mae",),
+                        help="run only these rows (with raw pixels beside them) and add them to --json's file")
     args = parser.parse_args()
     pretrain_recipe = {**POOLED_RECIPE, "epochs": args.pretrain_epochs}
     label_counts = [int(n) for n in args.labels.split(",")]
@@ -283,39 +348,19 @@ def main() -> None:
     where = np.full(len(x_train), -1)
     where[rows] = np.arange(len(rows))
 
-    preset = keras_ae.from_preset(PRESET)
-    code_size = preset.latent_dim
-    pooled, pooled_untrained, pretrain_seconds = pretrain_pooled(x_train, pretrain_recipe)
-    patch_started = time.perf_counter()
-    patches = pretrain_patches(x_train, PATCH_RECIPE)
-    patch_seconds = time.perf_counter() - patch_started
-    patches_untrained = pretrain_patches(x_train, PATCH_RECIPE, train=False)
-    keras.utils.set_random_seed(0)
-    preset_untrained = copy_of(preset.encoder, pretrained=False)
-    wide = keras.Model(preset.encoder.input, preset.encoder.get_layer("flatten").output)
-    # PCA sees every training image, unlabelled, as the autoencoders did.
-    pca = PCA(code_size, random_state=0).fit(x_train.reshape(len(x_train), -1))
-
     def predict(network):
         return lambda x: network.predict(x, batch_size=500, verbose=0)
 
-    makers = {
-        f"AE code ({PRESET}, {code_size}-d)": SKLearnAutoencoder(preset).fit(x_train).transform,
-        f"AE wide layer ({PRESET} flatten, {wide.output_shape[-1]}-d)": predict(wide),
-        f"pooled conv denoising AE trained here ({pooled.output_shape[-1]}-d)": predict(pooled),
-        f"two-layer patch k-sparse AE trained here ({patches.output_shape[-1]}-d)": predict(patches),
-        f"PCA ({code_size} components)": lambda x: pca.transform(x.reshape(len(x), -1)),
-        f"raw pixels ({x_train[0].size})": lambda x: x.reshape(len(x), -1),
-        f"control: {PRESET} encoder, random weights ({code_size}-d)": predict(preset_untrained),
-        f"control: pooled conv encoder, random weights ({pooled.output_shape[-1]}-d)": predict(pooled_untrained),
-        f"control: patch features, units on random patches, untrained ({patches.output_shape[-1]}-d)":
-            predict(patches_untrained),
-    }
+    if args.only:
+        makers, networks, recipes = {f"raw pixels ({x_train[0].size})": lambda x: x.reshape(len(x), -1)}, {}, {}
+    else:
+        makers, networks, recipes = all_rows(x_train, pretrain_recipe, predict)
+    if args.only is None or "mae" in args.only:
+        mae, mae_untrained, mae_seconds = pretrain_mae(arrays.x_train, MAE_RECIPE)
+        makers[f"masked AE (MAE) trained here ({mae.output_shape[-1]}-d)"] = predict(mae)
+        makers[f"control: MAE encoder, random weights ({mae.output_shape[-1]}-d)"] = predict(mae_untrained)
+        recipes.update({"mae_recipe": MAE_RECIPE, "mae_pretrain_seconds": round(mae_seconds, 1)})
     features = {name: (make(x_train[rows]), make(x_test)) for name, make in makers.items()}
-    networks = {
-        f"{PRESET} encoder": preset.encoder,
-        "pooled conv encoder": pooled,
-    }
 
     results = {}
     for n in label_counts:
@@ -361,14 +406,38 @@ def main() -> None:
     print("Margins in points (probe over the better of PCA and pixels; fine-tuning over the better scratch recipe):")
     print(json.dumps(margins, indent=2))
     if args.json:
-        Path(args.json).write_text(json.dumps({
+        report = {
             "results": {str(n): r for n, r in results.items()}, "margins": {str(n): m for n, m in margins.items()},
             "seeds": seeds, "preset": PRESET,
             "probe_grid": {"standardise": [False, True], "C": PROBE_GRID["logistic__C"], "cv": f"5-fold stratified, repeated to {PROBE_SCORED_EXAMPLES} held-out predictions"},
-            "fine_tune_recipes": RECIPES, "batch_size": BATCH_SIZE, "pooled_recipe": pretrain_recipe, "pretrain_seconds": round(pretrain_seconds, 1),
-            "patch_recipe": PATCH_RECIPE, "patch_pretrain_seconds": round(patch_seconds, 1),
+            "fine_tune_recipes": RECIPES, "batch_size": BATCH_SIZE, **recipes,
             "seconds": round(time.perf_counter() - started, 1), "versions": training.versions(),
-        }, indent=2, default=str))
+        }
+        path = Path(args.json)
+        if args.only and path.is_file():
+            report = merged(json.loads(path.read_text()), report, args.only)
+        path.write_text(json.dumps(report, indent=2, default=str))
+
+
+def merged(old: dict, new: dict, only: str) -> dict:
+    """`old`'s report with `new`'s rows (of an `--only` run on the same draws)
+    added, their margins taken over `old`'s PCA and pixel rows."""
+    if old["seeds"] != new["seeds"] or set(old["results"]) != set(new["results"]):
+        raise ValueError(f"--only {only} must repeat the file's draws. Received: seeds {new['seeds']}, "
+                         f"labels {sorted(new['results'])}; the file has {old['seeds']}, {sorted(old['results'])}")
+    report = dict(old)
+    for n, rows in new["results"].items():
+        ours = rows[next(name for name in rows if name.startswith("linear probe: raw pixels"))]["runs"]
+        theirs = old["results"][n][next(name for name in old["results"][n] if name.startswith("linear probe: raw pixels"))]
+        if not np.allclose(ours, theirs["runs"], rtol=0, atol=0.01):
+            raise ValueError(f"The pixel rows differ: {ours} here, {theirs['runs']} in the file")
+        report["results"][n].update({k: v for k, v in rows.items() if "MAE" in k})
+        best = max(r["mean"] for name, r in old["results"][n].items() if name.startswith(("linear probe: PCA", "linear probe: raw pixels")))
+        report["margins"][n]["probe_over_best_baseline"].update(
+            {k.removeprefix("linear probe: "): v["mean"] - best for k, v in rows.items() if k.startswith("linear probe: masked AE")})
+    report.update({k: v for k, v in new.items() if k.startswith("mae_")})
+    report.setdefault("seconds_by_run", {})[f"--only {only}"] = new["seconds"]
+    return report
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ _EXPORTS = {
         "FAMILIES", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "Conv1DAutoencoder",
         "RecurrentAutoencoder", "TransformerAutoencoder", "DenoisingAutoencoder", "DenseAutoencoder", "SparseAutoencoder", "VAE",
         "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage", "VQVAE",
+        "MaskedAutoencoder",
         "get_family",
     ),
     "keras_ae.zoo": ("from_preset", "list_presets", "upload_preset"),

@@ -65,6 +65,11 @@ def part_network(model, part: str = "full") -> keras.Model:
     if encoder is None and part == "encoder":
         raise ValueError(f"The {model.family!r} model has no encoder to export. Received: part={part!r}")
     conditional = model.conditional
+    if part == "full" and model.full_network is not None:
+        # A family whose decoder reads more than the code (the masked
+        # autoencoder's patch tokens) gives its whole network itself.
+        x = keras.Input(model.data_shape, name="x")
+        return keras.Model(x, {"reconstruction": model.full_network(x)}, name=f"{model.family}_full")
 
     def inputs(shape, name):
         first = keras.Input(tuple(shape), name=name)
@@ -133,8 +138,9 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
     def call(network):
         return lambda first, *labels: network([first, *labels] if labels else first, training=False)
 
-    whole_only = "decoder" not in model.export_parts
-    decode = None if whole_only else call(part_network(model, "decoder"))
+    parts = model.export_parts
+    whole_only = parts == ("full",)
+    decode = call(part_network(model, "decoder")) if "decoder" in parts else None
 
     def sample(seed, *labels):
         codes = tf.map_fn(
@@ -163,7 +169,7 @@ def serving_endpoints(model, part: str = "full") -> dict[str, Endpoint]:
         return {name: checked(*endpoint) for name, endpoint in endpoints.items()}
     if has_encoder and part in ("full", "encoder"):
         endpoints["encode"] = (call(part_network(model, "encoder")), [x, *label])
-    if part in ("full", "decoder"):
+    if decode is not None and part in ("full", "decoder"):
         endpoints["decode"] = (decode, [z, *label])
         if model.has_prior:
             endpoints["sample"] = (sample, [seed, *label])

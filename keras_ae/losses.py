@@ -31,6 +31,9 @@ families):
   sum to the single-draw KL estimate; FactorVAE's `tc_loss` is gamma times
   its discriminator's estimate of the total correlation, the batch mean of
   the logit log(D(z) / (1 - D(z))).
+- The masked autoencoder's `reconstruction_loss` is the squared error
+  summed over the values of the patches it hid (the paper's per-pixel mean
+  times their constant count), averaged over the batch.
 - The total loss is the sum of the terms. Under `tf.distribute` the base
   model divides it by the number of replicas before the gradient, so the
   summed gradients equal the single-device gradient of the global batch.

@@ -69,6 +69,15 @@ def _save(fig, path, title=None) -> None:
     plt.close(fig)
 
 
+def masked_reconstruction_grid(model, x: np.ndarray, path: str | os.PathLike, seed: int = 0,
+                               title: str | None = None) -> None:
+    """Saves a picture of a masked autoencoder on images `x` in [0, 1], one
+    column each: the images, the patches its encoder saw (hidden ones grey)
+    and its reconstructions (`model.masked_views` with mask seed `seed`)."""
+    masked, filled = model.masked_views(x, seed=seed)
+    image_grid(np.concatenate([model.check_data(x, "x"), masked, filled]), path, columns=len(x), title=title)
+
+
 def image_grid(images: np.ndarray, path: str | os.PathLike, columns: int | None = None, title: str | None = None) -> None:
     """Saves `images` (in [0, 1]) as one tiled picture, row by row, without
     gaps, as the papers show samples and manifolds.

@@ -17,7 +17,9 @@ from typing import Any
 #   "series": keras_ae.anomaly.train_series_detector on a NAB series
 #   "restoration": ImageToImage on patches of photographs
 #   "disentanglement": keras_ae.disentanglement.standard_model on dSprites, by steps
-KINDS = ("train", "series", "gan", "restoration", "disentanglement")
+#   "pretrain": a masked autoencoder by steps (AdamW, warm-up then cosine), as
+#       benchmarks/cifar10_mae.py pretrains it; its card adds a linear probe
+KINDS = ("train", "series", "gan", "restoration", "disentanglement", "pretrain")
 
 # The headline unless a recipe names another: reconstruction error.
 DEFAULT_HEADLINE = {"name": "sse_per_image"}

@@ -244,6 +244,10 @@ DRAWS = {
     # The batch vectors dead codes would restart on (the first replica's are applied).
     "vq_vae": (lambda: keras_ae.VQVAE((28, 28, 1), 4, num_codes=8, filters=(4, 8), prior_filters=8, seed=1),
                lambda m, x, y: {"restart_picks": m.quantizer.restart_picks(4 * 49)}),
+    # The patches each image shows the encoder.
+    "mae": (lambda: keras_ae.MaskedAutoencoder((28, 28, 1), 8, patch_size=7, num_heads=2, num_layers=1, mlp_units=8,
+                                               decoder_dim=8, decoder_layers=1, decoder_mlp_units=8, seed=1),
+            lambda m, x, y: {"kept": m.masking(x)[0]}),
 }
 
 

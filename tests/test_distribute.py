@@ -136,9 +136,9 @@ def test_killed_multi_worker_run_resumes_from_the_chiefs_backup(single, tmp_path
 # Every family that draws at random during a training step (the VAEs'
 # eps and binarization, FactorVAE's permutations, the corruption of the
 # denoising and image-to-image models, the GANs' codes, the VQ-VAE's
-# dead-code restarts).
+# dead-code restarts, the masked autoencoder's masks).
 STOCHASTIC = ("vae", "beta_vae", "beta_tcvae", "factor_vae", "cvae", "denoising", "image_to_image", "gan", "cgan",
-              "vq_vae")
+              "vq_vae", "mae")
 
 
 @pytest.fixture(scope="module")

@@ -231,7 +231,8 @@ def test_every_family_has_a_preset():
     assert not set(FAMILIES) - covered, f"families without a preset: {sorted(set(FAMILIES) - covered)}"
 
 
-SLOW_PRESETS = {"vae_mnist", "conv_cifar10", "unet_denoise_grey", "unet_denoise_colour", "unet_upscale_grey"}
+SLOW_PRESETS = {"vae_mnist", "conv_cifar10", "unet_denoise_grey", "unet_denoise_colour", "unet_upscale_grey",
+                "mae_cifar10"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_PRESETS else name

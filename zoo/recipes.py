@@ -244,6 +244,26 @@ RECIPES = index(
         summary="FactorVAE (gamma 35; its discriminator tells codes from codes with each unit shuffled over the "
                 "batch) of dSprites with a 10-d code, on disentanglement_lib's networks.",
     ),
+    # Masked autoencoders ("pretrain"): benchmarks/cifar10_mae.py runs this
+    # recipe's pretraining with its own functions and reads its settings here;
+    # the headline is the squared error of `reconstruct` on the test images (75%
+    # of each image's patches hidden, with the fixed masks), and the card adds
+    # the benchmark's linear probe recomputed on the model. `--from-benchmark
+    # FILE` publishes the model that benchmark saved (`--save`) instead of
+    # pretraining again: the same settings, so the same run; refused unless its
+    # config and step count are the recipe's.
+    Recipe(
+        name="mae_cifar10", kind="pretrain",
+        model={"family": "mae", "latent_dim": 128, "input_shape": (32, 32, 3),
+               "options": {"patch_size": 4, "mask_ratio": 0.75, "num_heads": 4, "num_layers": 4, "mlp_units": 256,
+                           "decoder_dim": 64, "decoder_layers": 2, "decoder_mlp_units": 128}},
+        data={"dataset": "cifar10", "split": "keras.io: 40,000 training and 10,000 validation images, shuffled with seed 0"},
+        fit={"steps": 2400, "warmup_steps": 240, "batch_size": 256, "learning_rate": 2e-3, "lr_schedule": "cosine",
+             "weight_decay": 0.05, "beta_2": 0.95, "jit_compile": True, "seed": 0},
+        summary="Masked autoencoder (He et al. 2021) of CIFAR-10 (32x32x3): patches of 4, 75% hidden in training, "
+                "a 4-block encoder of width 128 and a 2-block decoder of width 64, pretrained on keras.io's "
+                "40,000-image training split; `encode` gives 128-d features for linear probes.",
+    ),
 )
 
 
@@ -265,6 +285,11 @@ def training_arguments(recipe: Recipe) -> dict:
                 "restoration_data": {"spec": spec, "seed": fit["seed"]},
                 "Adam": {"learning_rate": fit["learning_rate"], "schedule": fit.get("lr_schedule", "constant")},
                 "fit": {"epochs": fit["epochs"], "batch_size": fit["batch_size"]}}
+    if recipe.kind == "pretrain":
+        return {"MaskedAutoencoder": {"input_shape": model["input_shape"], "latent_dim": model["latent_dim"],
+                                      **model["options"], "seed": fit["seed"]},
+                "AdamW": {k: fit[k] for k in ("learning_rate", "lr_schedule", "warmup_steps", "weight_decay", "beta_2")},
+                "fit": {k: fit[k] for k in ("steps", "batch_size", "jit_compile", "seed")}}
     return {"disentanglement.standard_model": {"family": model["family"], "seed": fit["seed"],
                                                "latent_dim": model["latent_dim"], **model["options"]},
             "disentanglement.compile_standard": {"learning_rate": fit["learning_rate"]},
@@ -466,8 +491,30 @@ three seeds and scores them with all five disentanglement_lib metrics.""",
     }
 
 
+def pretrain_card(name: str, recipe: Recipe, facts: dict) -> dict:
+    headline, probe, fit = facts["metrics"]["headline"], facts["metrics"]["linear_probe"], recipe.fit
+    origin = ("" if not facts["from_benchmark"] else
+              "; these weights are the ones the benchmark itself saved (`benchmarks/cifar10_mae.py --save`, the run "
+              "of `benchmarks/results/cifar10_mae.json`), published with `--from-benchmark`: its settings are this "
+              "recipe's, so pretraining again repeats that run")
+    return {
+        "usage": f'model = keras_ae.from_preset("{name}")\n'
+                 "features = model.encode(images)       # images: (n, 32, 32, 3) in [0, 1] -> (n, 128)\n"
+                 "filled = model.reconstruct(images)    # 75% of the patches hidden (fixed masks) and filled in",
+        "measured": f"""| metric | value | test split |
+|---|---|---|
+| {headline_words(headline)}, 75% of patches hidden, visible ones pasted | **{headline["value"]:.3f}** | {headline["dataset"]} test, 10000 images |
+| linear probe test accuracy (keras.io's protocol: frozen features, BatchNormalization(affine=False) + softmax, SGD; epoch chosen on the 10,000 validation images) | {100 * probe["test_accuracy"]:.1f}% | same |""",
+        "picture": "test images, the patches the encoder saw, reconstructions",
+        "recipe": f"benchmarks/cifar10_mae.py's pretraining, family `mae`, {fit['steps']:,} steps at batch "
+                  f"{fit['batch_size']}, AdamW {fit['learning_rate']} (warm-up {fit['warmup_steps']} steps, then "
+                  f"cosine decay; weight decay {fit['weight_decay']}, beta_2 {fit['beta_2']}), XLA, seed "
+                  f"{fit['seed']}, options {json.dumps(recipe.model['options'])}{origin}",
+    }
+
+
 CARD_PARTS = {"train": train_card, "series": series_card, "gan": gan_card, "restoration": restoration_card,
-              "disentanglement": disentanglement_card}
+              "disentanglement": disentanglement_card, "pretrain": pretrain_card}
 
 
 # === Builders ===
@@ -613,8 +660,6 @@ def build_disentanglement(name: str, data_dir: str | None) -> dict:
         title=f"{name}: each unit swept over [-2, 2] from an ellipse's mean code"))
 
 
-BUILDERS = {"train": build, "series": build_series, "gan": build_gan, "restoration": build_restoration,
-            "disentanglement": build_disentanglement}
 
 
 def photographs(channels: int) -> list:
@@ -707,6 +752,46 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 TABLE_MARK = "<!-- zoo table:"
 
 
+def build_pretrain(name: str, data_dir: str | None, from_benchmark: str | None = None) -> dict:
+    import importlib.util
+
+    from keras_ae import datasets
+
+    recipe = RECIPES[name]
+    # The benchmark's functions pretrain and probe (it reads this recipe).
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "cifar10_mae.py"
+    spec = importlib.util.spec_from_file_location("mae_benchmark", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    arrays = datasets.load_arrays(recipe.data["dataset"], data_dir=data_dir)
+    train, validation = benchmark.split(arrays)
+    if from_benchmark:
+        model = training.load_saved_model(from_benchmark)
+        config = {k: model.get_config()[k] for k in benchmark.MODEL}
+        if config != benchmark.MODEL or int(model.optimizer.iterations) != benchmark.PRETRAIN["steps"]:
+            raise SystemExit(f"zoo/recipes.py: {from_benchmark} is not the recipe's run ({config}, "
+                             f"{int(model.optimizer.iterations)} steps)")
+        # The time is that run's, as its results file recorded it.
+        results = json.loads((path.parent / "results" / "cifar10_mae.json").read_text())
+        run = {"seconds": results["pretrain"]["seconds"], "steps": int(model.optimizer.iterations)}
+    else:
+        model = benchmark.build_model(recipe.model["input_shape"])
+        run = benchmark.pretrain(model, train[0])
+    probe = benchmark.probe_encoder(model, train, validation, (arrays.x_test, arrays.y_test))
+    headline = {**recipe.headline, "dataset": recipe.data["dataset"]}
+    headline["value"] = zoo.headline_metric(model, headline, data_dir)
+    first_of_each_class = np.unique(arrays.y_test, return_index=True)[1]
+    images = arrays.x_test[first_of_each_class] / np.float32(255.0)
+    metadata = {"train_seconds": run["seconds"], "metrics": {"headline": headline, "linear_probe": probe}}
+    return publish(name, recipe, model, metadata, lambda path: plotting.masked_reconstruction_grid(
+        model, images, path, title=f"{name}: test images, 75% of patches hidden, reconstructions"),
+        from_benchmark=bool(from_benchmark))
+
+
+BUILDERS = {"train": build, "series": build_series, "gan": build_gan, "restoration": build_restoration,
+            "disentanglement": build_disentanglement, "pretrain": build_pretrain}
+
+
 def update_readme() -> None:
     """Replaces the table under the README's zoo-table comment with the
     manifest's (the one `keras-ae zoo list` prints)."""
@@ -723,6 +808,7 @@ def main() -> None:
     parser.add_argument("names", nargs="*", help="presets to build (default: all)")
     parser.add_argument("--data-dir", help="folder with the data sets' files")
     parser.add_argument("--list", action="store_true", help="list the recipes")
+    parser.add_argument("--from-benchmark", help="mae_cifar10: publish the model benchmarks/cifar10_mae.py saved")
     args = parser.parse_args()
     if args.list:
         for name, recipe in RECIPES.items():
@@ -731,7 +817,8 @@ def main() -> None:
     for name in args.names or RECIPES:
         if name not in RECIPES:
             raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(RECIPES)}")
-        BUILDERS[RECIPES[name].kind](name, args.data_dir)
+        more = {"from_benchmark": args.from_benchmark} if RECIPES[name].kind == "pretrain" else {}
+        BUILDERS[RECIPES[name].kind](name, args.data_dir, **more)
     update_readme()
 
 

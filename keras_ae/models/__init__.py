@@ -23,3 +23,4 @@ from keras_ae.models.cvae import ConditionalVAE
 from keras_ae.models.gan import GAN, ConditionalGAN
 from keras_ae.models.image_to_image import ImageToImage
 from keras_ae.models.vq_vae import VQVAE
+from keras_ae.models.mae import MaskedAutoencoder

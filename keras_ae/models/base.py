@@ -250,6 +250,10 @@ class TrainedModel(DataChecks, keras.Model):
     # The parts `keras_ae.export` can write: a family whose decoder needs
     # more than a code exports whole only.
     export_parts: tuple[str, ...] = ("full", "encoder", "decoder")
+    # The "full" network the exporters trace, when it is not the decoder
+    # applied to the encoder's code (the masked autoencoder's decoder reads
+    # patch tokens too); None: they compose the two.
+    full_network = None
     # Adam's step when a run does not name one.
     default_learning_rate = 1e-3
     # True for families whose examples are sequences (timesteps, features):

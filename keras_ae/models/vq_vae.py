@@ -546,6 +546,7 @@ class _ExportView:
     has_encoder = True
     has_prior = False  # the prior's sampling is not exported
     export_parts = ("full", "encoder", "decoder")
+    full_network = None  # `full` is the decoder on the encoder's codes
 
     def __init__(self, model: VQVAE):
         self.family = model.family
