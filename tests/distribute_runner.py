@@ -2,9 +2,10 @@
 process's devices and its multi-worker cluster are fixed at start-up).
 
     python tests/distribute_runner.py parity FAMILY[,FAMILY...] OUT.npz
-        three optimizer steps on one CPU and under MirroredStrategy over two
-        logical CPUs, from the same weights on the same batches ("naive":
-        a negative control, an unscaled hand-written train_step);
+        three SGD steps on one CPU and under MirroredStrategy over two
+        logical CPUs, from the same weights on the same batches, of each
+        family's model as its test class declares it (tests/families.py;
+        "naive": a negative control, an unscaled hand-written train_step);
     python tests/distribute_runner.py upstream conv OUT.json --worker I --ports P0,P1
         Keras's fit under MultiWorkerMirroredStrategy without keras_ae's
         patch: does it still fail the known way?
@@ -16,7 +17,7 @@ process's devices and its multi-worker cluster are fixed at start-up).
 
     python tests/distribute_runner.py draws FAMILY[,FAMILY...] OUT.npz [--worker I --ports P0,P1]
         each stochastic family's draws (eps, binarization, corruption,
-        codes, permutations) inside `strategy.run` on two logical CPUs, or
+        codes, permutations; its test class's `draws`) inside `strategy.run` on two logical CPUs, or
         on one replica per worker: two steps, then the same seed again, then
         a model restored from a save between the steps; the same input on
         every replica, so only the random streams can differ.
@@ -64,6 +65,8 @@ from keras import ops  # noqa: E402
 import keras_ae  # noqa: E402
 from keras_ae import layers as ae_layers  # noqa: E402
 from keras_ae import training  # noqa: E402
+from tests import families  # noqa: E402
+from tests.family_test_base import optimizers  # noqa: E402
 
 
 def _fixed_eps(self, inputs):
@@ -114,32 +117,28 @@ def optimizer():
 
 
 def make(family):
+    """`family`'s two-replica model (its test class's declaration), or the
+    negative control, compiled with SGD for each of its optimizers."""
     keras.utils.set_random_seed(0)
     if family == "naive":
         model = NaiveAutoencoder()
         model.build((None, 28, 28, 1))
         model.compile(optimizer=optimizer())
         return model
-    if family == "gan":
-        model = keras_ae.GAN.from_spec((28, 28, 1), 8, filters=(8, 16), seed=0)
-        model.compile(generator_optimizer=optimizer(), discriminator_optimizer=optimizer())
-        return model
-    if family == "sparse_kl":
-        model = keras_ae.SparseAutoencoder.from_spec((28, 28, 1), 8, architecture="dense", sparsity="kl",
-                                                     sparsity_weight=1.0, architecture_options={"units": (32,)})
-    elif family == "contractive":
-        model = keras_ae.ContractiveAutoencoder.from_spec((28, 28, 1), 8, architecture="dense",
-                                                          architecture_options={"units": (32,)})
-    elif family == "vae":
-        model = keras_ae.VAE.from_spec((28, 28, 1), 4, architecture="conv", architecture_options={"filters": (8, 16)})
-    elif family == "vq_vae":
-        # EMA codebook statistics all-reduced over the replicas; no code
-        # goes unused long enough to restart in three steps.
-        model = keras_ae.VQVAE((28, 28, 1), 4, num_codes=16, filters=(8, 16), prior_filters=8, seed=0)
-    else:
-        model = keras_ae.ConvAutoencoder((28, 28, 1), 8, filters=(8, 16))
-    model.compile(optimizer=optimizer())
+    declared = families.declaration(family)
+    model = declared.two_replica_model()
+    model.compile(**{name: optimizer() for name in declared.family_cls.default_optimizers()})
     return model
+
+
+def batches(family, digits):
+    """The family's 24 training examples (labels too, for a conditional
+    one) in batches of 8."""
+    if family == "naive":
+        return tf.data.Dataset.from_tensor_slices(digits).batch(8)
+    declared = families.declaration(family)
+    data = declared.inputs(declared.examples(digits))
+    return tf.data.Dataset.from_tensor_slices(data if len(data) > 1 else data[0]).batch(8)
 
 
 def parity():
@@ -156,12 +155,17 @@ def parity():
         for name, strategy in (("one", one), ("two", two)):
             with strategy.scope():
                 model = make(family)
+            before = {id(v): np.asarray(v) for v in model.trainable_weights}
             # Three steps of a global batch of 8, in order.
-            model.fit(tf.data.Dataset.from_tensor_slices(x).batch(8), epochs=1, verbose=0)
+            history = model.fit(batches(family, x), epochs=1, verbose=0).history
             for i, w in enumerate(model.weights):
                 results[f"{family}/{name}/{i}"] = np.asarray(w)
-            optimizer = model.generator_optimizer if family == "gan" else model.optimizer
-            results[f"{family}/{name}/steps"] = np.array(optimizer.iterations.numpy())
+            trained = optimizers(model)
+            results[f"{family}/{name}/steps"] = np.array([int(o.iterations.numpy()) for o in trained])
+            # How far each optimizer moved the variables it trains.
+            results[f"{family}/{name}/moved"] = np.array(
+                [max(float(np.abs(np.asarray(v) - before[id(v)]).max()) for v in o._trainable_variables) for o in trained])
+            results[f"{family}/{name}/finite"] = np.array(all(np.isfinite(v[-1]) for v in history.values()))
     np.savez(args.out, **results)
 
 
@@ -205,50 +209,8 @@ def upstream():
 
 # === Draws ===
 
-# Each stochastic family: a small model, and the draws one training step
-# makes from its seed generators, for a batch `x` with labels `y`.
-_VAE_OPTIONS = {"architecture": "dense", "architecture_options": {"units": (16,)}, "binarize": True, "seed": 1}
-
-
-def _posterior(model, x, y, conditions=()):
-    target, _, _, z = model.posterior_sample(x, x, conditions, training=True)
-    return {"binarized": target, "z": z}
-
-
-DRAWS = {
-    "vae": (lambda: keras_ae.VAE.from_spec((28, 28, 1), 4, **_VAE_OPTIONS), _posterior),
-    "beta_vae": (lambda: keras_ae.BetaVAE.from_spec((28, 28, 1), 4, **_VAE_OPTIONS), _posterior),
-    "beta_tcvae": (lambda: keras_ae.BetaTCVAE.from_spec((28, 28, 1), 4, dataset_size=100, **_VAE_OPTIONS), _posterior),
-    "factor_vae": (
-        lambda: keras_ae.FactorVAE.from_spec((28, 28, 1), 4, discriminator_units=(8,), **_VAE_OPTIONS),
-        # The permutation of a fixed batch of codes, so that it shows alone.
-        lambda m, x, y: {**_posterior(m, x, y), "permuted": m.permute_dims(tf.reshape(tf.range(16.0), (4, 4)))},
-    ),
-    "cvae": (
-        lambda: keras_ae.ConditionalVAE.from_spec((28, 28, 1), 4, num_classes=10, **_VAE_OPTIONS),
-        lambda m, x, y: _posterior(m, x, y, (ops.one_hot(y, 10),)),
-    ),
-    "denoising": (
-        lambda: keras_ae.DenoisingAutoencoder.from_spec((28, 28, 1), 4, architecture="dense", noise="salt_and_pepper",
-                                                        noise_level=0.3, architecture_options={"units": (16,)}, seed=1),
-        lambda m, x, y: {"corrupted": m.corrupt(x, training=True)},
-    ),
-    "image_to_image": (
-        lambda: keras_ae.ImageToImage((28, 28, 1), filters=(4,), noise_level=(0.0, 0.3), seed=1),
-        lambda m, x, y: {"corrupted": m.corrupt(x, training=True)},
-    ),
-    "gan": (lambda: keras_ae.GAN.from_spec((28, 28, 1), 4, filters=(4, 8), seed=1),
-            lambda m, x, y: {"codes": m.prior_noise(x)}),
-    "cgan": (lambda: keras_ae.ConditionalGAN.from_spec((28, 28, 1), 4, filters=(4, 8), seed=1),
-             lambda m, x, y: {"codes": m.prior_noise(x)}),
-    # The batch vectors dead codes would restart on (the first replica's are applied).
-    "vq_vae": (lambda: keras_ae.VQVAE((28, 28, 1), 4, num_codes=8, filters=(4, 8), prior_filters=8, seed=1),
-               lambda m, x, y: {"restart_picks": m.quantizer.restart_picks(4 * 49)}),
-    # The patches each image shows the encoder.
-    "mae": (lambda: keras_ae.MaskedAutoencoder((28, 28, 1), 8, patch_size=7, num_heads=2, num_layers=1, mlp_units=8,
-                                               decoder_dim=8, decoder_layers=1, decoder_mlp_units=8, seed=1),
-            lambda m, x, y: {"kept": m.masking(x)[0]}),
-}
+# Each stochastic family's draws are its test class's `draws(model, x, y)`
+# on its `draws_model()` (tests/family_test_base.py).
 
 
 def draws():
@@ -262,7 +224,8 @@ def draws():
     x, y = arrays.x_train[:4].astype("float32") / 255.0, arrays.y_train[:4].astype("int32")
     results = {}
     for family in args.family.split(","):
-        build, draw = DRAWS[family]
+        declared = families.declaration(family)
+        build, draw = declared.draws_model, declared.draws
 
         def model(weights=None):
             keras.utils.set_random_seed(0)  # the same networks every time, on every worker

@@ -18,6 +18,7 @@ import pytest
 
 import keras_ae
 from keras_ae import anomaly, cli, distribute, multi_worker, timeseries, training
+from tests import families
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "tests" / "distribute_runner.py"
@@ -78,18 +79,27 @@ def single(tmp_path_factory):
     return folder
 
 
-def test_two_replicas_match_one_device_for_every_custom_step(tmp_path):
-    """MirroredStrategy over two logical CPUs against one device: the same
-    weights after 3 SGD steps for the conv AE, the VAE, the contractive AE,
-    the KL-sparse AE (a batch statistic, all-reduced), both GAN networks and
-    the VQ-VAE (its EMA codebook statistics, all-reduced). The negative control, an unscaled hand-written
-    `ops.mean` step, takes twice the step over two replicas."""
+def test_two_replicas_match_one_device_for_every_family(tmp_path):
+    """MirroredStrategy over two logical CPUs against one device, 3 SGD
+    steps of every registered family's declared model (tests/families.py):
+    the same weights where the family declares parity (the KL-sparse AE's
+    batch statistic and the VQ-VAE's EMA codebook statistics all-reduced,
+    both GAN networks), and where each replica's step rightly differs
+    (its own draws or batch statistics) every optimizer takes the 3 steps,
+    moves what it trains, and every tracked value is finite. The negative
+    control, an unscaled hand-written `ops.mean` step, takes twice the step
+    over two replicas."""
+    declared = families.declarations()
     out = tmp_path / "parity.npz"
-    run_group([["parity", "conv,vae,contractive,sparse_kl,gan,vq_vae,naive", str(out)]])
+    run_group([["parity", ",".join([*sorted(keras_ae.FAMILIES), "naive"]), str(out)]])
     data = np.load(out)
-    for family in ("conv", "vae", "contractive", "sparse_kl", "gan", "vq_vae", "naive"):
-        n = len([k for k in data.files if k.startswith(f"{family}/one/") and not k.endswith("steps")])
-        assert int(data[f"{family}/one/steps"]) == int(data[f"{family}/two/steps"]) == 3
+    for family in [*sorted(keras_ae.FAMILIES), "naive"]:
+        n = len([k for k in data.files if k.startswith(f"{family}/one/") and k.split("/")[-1].isdigit()])
+        for name in ("one", "two"):
+            steps = data[f"{family}/{name}/steps"]
+            assert len(steps) >= 1 and (steps == 3).all(), (family, name, steps)
+            assert (data[f"{family}/{name}/moved"] > 0).all(), (family, name)  # every optimizer stepped
+            assert bool(data[f"{family}/{name}/finite"]), (family, name)
         one = [data[f"{family}/one/{i}"] for i in range(n)]
         two = [data[f"{family}/two/{i}"] for i in range(n)]
         initial = [data[f"{family}/initial/{i}"] for i in range(n)]
@@ -99,8 +109,10 @@ def test_two_replicas_match_one_device_for_every_custom_step(tmp_path):
             step_one = np.concatenate([(a - b).ravel() for a, b in zip(one, initial)])
             step_two = np.concatenate([(a - b).ravel() for a, b in zip(two, initial)])
             assert np.abs(step_two - step_one).max() > 1e-3  # Keras's summed replica gradients
-        else:
+        elif declared[family].two_replicas == "parity":
             assert_same(one, two)
+        else:
+            assert declared[family].two_replicas == "steps", family
 
 
 @pytest.mark.parametrize("family", ["conv", "vae"])
@@ -136,9 +148,8 @@ def test_killed_multi_worker_run_resumes_from_the_chiefs_backup(single, tmp_path
 # Every family that draws at random during a training step (the VAEs'
 # eps and binarization, FactorVAE's permutations, the corruption of the
 # denoising and image-to-image models, the GANs' codes, the VQ-VAE's
-# dead-code restarts, the masked autoencoder's masks).
-STOCHASTIC = ("vae", "beta_vae", "beta_tcvae", "factor_vae", "cvae", "denoising", "image_to_image", "gan", "cgan",
-              "vq_vae", "mae")
+# dead-code restarts): those whose test class declares its `draws`.
+STOCHASTIC = tuple(name for name, cls in sorted(families.declarations().items()) if cls.draws is not None)
 
 
 @pytest.fixture(scope="module")
@@ -157,11 +168,8 @@ def test_every_stochastic_family_is_checked_for_its_draws():
     from keras_ae.layers import _SeededLayer
 
     drawing = set()
-    for name, cls in keras_ae.FAMILIES.items():
-        model = (cls.from_spec((28, 28, 1), 4, filters=(4, 8)) if name in ("gan", "cgan") else
-                 cls((28, 28, 1), filters=(4,)) if name == "image_to_image" else
-                 cls.from_spec((12, 3), 4) if name in ("recurrent", "conv1d", "transformer") else
-                 cls.from_spec((28, 28, 1), 4, **({"dataset_size": 10} if name == "beta_tcvae" else {})))
+    for name, cls in families.declarations().items():
+        model = cls().make_model()
         if any(isinstance(layer, _SeededLayer) for layer in model._flatten_layers()):
             drawing.add(name)
     assert drawing == set(STOCHASTIC)

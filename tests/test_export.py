@@ -14,34 +14,17 @@ import tensorflow as tf
 
 import keras_ae
 from keras_ae import export
+from tests import families
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every registered family, each built from its test class's declaration.
 FAMILIES = sorted(keras_ae.FAMILIES)
 
 
 def make_model(family):
+    """The family's small model, as its test class declares it (tests/families.py)."""
     keras.utils.set_random_seed(0)
-    cls = keras_ae.FAMILIES[family]
-    if issubclass(cls, keras_ae.GAN):
-        return cls.from_spec((28, 28, 1), 4, filters=(8, 16), seed=1)
-    options = {"num_classes": 10} if cls.conditional else {}
-    if cls.default_architecture == "recurrent":
-        return cls.from_spec((28, 28), 4, architecture_options={"units": (8,)})
-    if cls.family == "mae":
-        return cls((28, 28, 1), 8, patch_size=7, num_heads=2, num_layers=1, mlp_units=16, decoder_dim=8,
-                   decoder_layers=1, decoder_mlp_units=16, seed=1)
-    if cls.default_architecture == "transformer":
-        # mask_value 0: a digit's blank rows are padded steps, so every
-        # format also runs the masked attention and pooling.
-        return cls.from_spec((28, 28), 4, architecture_options={"dim": 8, "num_layers": 1, "mlp_units": 16,
-                                                                 "patch_size": 4, "mask_value": 0.0})
-    if cls.family == "conv1d":
-        return cls.from_spec((28, 28), 4, architecture_options={"filters": (8, 16)})
-    if cls.family == "image_to_image":
-        return cls.from_spec((28, 28, 1), 4, architecture_options={"filters": (8,)})
-    if cls.default_architecture == "conv":
-        return cls.from_spec((28, 28, 1), 4, architecture_options={"filters": (8, 16)}, **options)
-    return cls.from_spec((28, 28, 1), 4, architecture_options={"units": (16,)}, **options)
+    return families.declaration(family).make_model()
 
 
 def codes_for(model, n, seed=0):

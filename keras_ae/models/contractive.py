@@ -37,7 +37,9 @@ def _single_dense_layer(encoder):
 
 def frobenius_jacobian_closed_form(dense, code):
     """Per-example ||dh/dx||_F^2 for h = f(Wx + b): sum_j f'(a_j)^2 * ||W_:j||^2."""
-    derivative = _derivative_from_output(dense.activation.__name__)(code)
+    # float32 under a mixed-precision policy too: the code is computed in
+    # bfloat16 or float16, the kernel is a float32 variable.
+    derivative = ops.cast(_derivative_from_output(dense.activation.__name__)(code), "float32")
     column_norms = ops.sum(ops.square(dense.kernel), axis=0)
     return ops.sum(ops.square(derivative) * column_norms, axis=1)
 

@@ -3,8 +3,7 @@ import pytest
 
 import keras_ae
 from keras_ae import losses
-from tests.family_test_base import FamilyTest
-from tests.models.test_factor_vae import run_on_two_replicas, train_under
+from tests.family_test_base import FamilyTest, posterior_draws
 
 ESTIMATORS = ["mws", "mss"]
 
@@ -42,6 +41,15 @@ class TestBetaTCVAE(FamilyTest):
     def make_model(self, **options):
         options = {"dataset_size": 512, "seed": 1, **options}
         return self.family_cls.from_spec(self.data_shape, 4, architecture="dense", architecture_options={"units": (64,)}, **options)
+
+    # Each replica estimates q(z) from its own half of the global batch.
+    two_replicas = "steps"
+
+    def draws_model(self):
+        # Binarized, so that the Bernoulli draws show beside eps.
+        return self.make_model(binarize=True)
+
+    draws = staticmethod(posterior_draws)
 
     @pytest.mark.parametrize("estimator", ESTIMATORS)
     def test_terms_match_the_paper_written_out(self, estimator):
@@ -91,21 +99,6 @@ class TestBetaTCVAE(FamilyTest):
         for name, raw, weight in [("mi_loss", "mutual_information", 1.0), ("tc_loss", "total_correlation", 1.5),
                                   ("dwkl_loss", "dimension_wise_kl", 0.25)]:
             np.testing.assert_allclose(terms[name].numpy(), weight * terms[raw].numpy(), rtol=1e-6)
-
-    @pytest.mark.parametrize("setting", ["jit_compile", "mixed_float16"])
-    def test_trains_under_xla_and_mixed_precision(self, mnist_digits, setting):
-        train_under(setting, lambda: self.make_model(estimator="mss"), mnist_digits)
-
-    def test_trains_on_two_replicas(self):
-        # Each replica estimates q(z) from its own half of the global batch.
-        run_on_two_replicas("""
-with strategy.scope():
-    model = keras_ae.models.BetaTCVAE.from_spec((28, 28, 1), 4, architecture="dense", dataset_size=96,
-                                                architecture_options={"units": (16,)}, estimator="mss")
-    model.compile(optimizer="adam")
-history = model.fit(tf.data.Dataset.from_tensor_slices(x).batch(32), epochs=1, verbose=0).history
-assert int(model.optimizer.iterations.numpy()) == 3 and all(np.isfinite(v[-1]) for v in history.values()), history
-""")
 
     @pytest.mark.parametrize(
         "kwargs, name",

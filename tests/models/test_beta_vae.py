@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import keras_ae
-from tests.family_test_base import FamilyTest
+from tests.family_test_base import FamilyTest, posterior_draws
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,11 +53,17 @@ np.savez(sys.argv[1], **{k: np.array(v, dtype=object) for k, v in results.items(
 class TestBetaVAE(FamilyTest):
     family_cls = keras_ae.BetaVAE
 
-    def make_model(self):
+    def make_model(self, **options):
         return keras_ae.BetaVAE.from_spec(
             self.data_shape, 4, architecture="dense", architecture_options={"units": (64,)},
-            capacity_max=10.0, capacity_steps=50, gamma=10.0, seed=1,
+            capacity_max=10.0, capacity_steps=50, gamma=10.0, seed=1, **options,
         )
+
+    def draws_model(self):
+        # Binarized, so that the Bernoulli draws show beside eps.
+        return self.make_model(binarize=True)
+
+    draws = staticmethod(posterior_draws)
 
     def test_capacity_objective(self, mnist_digits):
         model = self.make_model()

@@ -4,7 +4,7 @@ import tensorflow as tf
 
 import keras_ae
 from keras_ae import evaluation
-from tests.family_test_base import FamilyTest
+from tests.family_test_base import FamilyTest, posterior_draws
 
 LABELS = np.arange(512) % 10
 
@@ -12,10 +12,17 @@ LABELS = np.arange(512) % 10
 class TestConditionalVAE(FamilyTest):
     family_cls = keras_ae.ConditionalVAE
 
-    def make_model(self):
+    def make_model(self, **options):
         return keras_ae.ConditionalVAE.from_spec(
             self.data_shape, 4, num_classes=10, architecture="dense", architecture_options={"units": (64,)}, seed=1,
+            **options,
         )
+
+    def draws_model(self):
+        # Binarized, so that the Bernoulli draws show beside eps.
+        return self.make_model(binarize=True)
+
+    draws = staticmethod(posterior_draws)
 
     def inputs(self, x):
         return (x, LABELS[: len(x)])

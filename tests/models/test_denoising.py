@@ -16,6 +16,10 @@ class TestDenoisingAutoencoder(FamilyTest):
             noise="gaussian", noise_level=0.3, seed=1,
         )
 
+    # Each replica corrupts its own half of the batch.
+    two_replicas = "steps"
+    draws = staticmethod(lambda model, x, y: {"corrupted": model.corrupt(x, training=True)})
+
     def test_corruption_only_in_training(self, mnist_digits):
         model = self.make_model()
         x = mnist_digits[:8]

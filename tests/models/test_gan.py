@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 import keras_ae
+from tests.family_test_base import TrainedFamilyTest
 
 
 def make_gan(cls=keras_ae.GAN, **kwargs):
@@ -11,49 +12,30 @@ def make_gan(cls=keras_ae.GAN, **kwargs):
     return cls.from_spec((28, 28, 1), latent_dim=8, filters=(8, 16), seed=1, **kwargs)
 
 
-@pytest.mark.parametrize("cls", [keras_ae.GAN, keras_ae.ConditionalGAN])
-def test_registered_and_config_round_trip(cls):
-    gan = make_gan(cls)
-    assert keras.saving.get_registered_object(keras.saving.get_registered_name(cls)) is cls
-    clone = cls.from_config(gan.get_config())
-    clone.set_weights(gan.get_weights())
-    z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
-    labels = ([1, 2, 3],) if cls is keras_ae.ConditionalGAN else ()
-    np.testing.assert_array_equal(gan.decode(z, *labels), clone.decode(z, *labels))
+class TestGAN(TrainedFamilyTest):
+    family_cls = keras_ae.GAN
+    fit_examples, fit_epochs, fit_batch_size = 256, 2, 64
+
+    def make_model(self):
+        return make_gan(self.family_cls)
+
+    def outputs(self, model, x):
+        z = np.random.default_rng(0).standard_normal((len(x), model.latent_dim)).astype("float32")
+        return model.decode(z, *self.inputs(x)[1:])
+
+    def assert_trained(self, model, before, after, history):
+        assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+        assert 0 < after["d_real"] < 1 and 0 < after["d_fake"] < 1
+
+    # The codes of a step (tests/test_distribute.py).
+    draws = staticmethod(lambda model, x, y: {"codes": model.prior_noise(x)})
 
 
-def test_fit_trains_both_players_and_evaluate_reports(mnist_digits):
-    gan = make_gan()
-    gan.compile()
-    generator, discriminator = gan.generator.get_weights(), gan.discriminator.get_weights()
-    history = gan.fit(mnist_digits[:256], epochs=2, batch_size=64, verbose=0).history
-    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert all(np.isfinite(v).all() for v in history.values())
-    assert not np.allclose(generator[0], gan.generator.get_weights()[0])
-    assert not np.allclose(discriminator[0], gan.discriminator.get_weights()[0])
-    assert int(gan.generator_optimizer.iterations) == int(gan.discriminator_optimizer.iterations) == 8
-    report = gan.evaluate(mnist_digits[:128], batch_size=64, verbose=0, return_dict=True)
-    assert 0 < report["d_real"] < 1 and 0 < report["d_fake"] < 1
+class TestConditionalGAN(TestGAN):
+    family_cls = keras_ae.ConditionalGAN
 
-
-@pytest.mark.parametrize("cls", [keras_ae.GAN, keras_ae.ConditionalGAN])
-def test_save_load_continue_equals_uninterrupted(cls, mnist_digits, mnist_labels, tmp_path):
-    data = (mnist_digits[:64],) + ((mnist_labels[:64],) if cls is keras_ae.ConditionalGAN else ())
-    gan = make_gan(cls)
-    gan.compile()
-    gan.fit(*data, epochs=1, batch_size=32, shuffle=False, verbose=0)
-    gan.save(tmp_path / "gan.keras")
-    loaded = keras.saving.load_model(tmp_path / "gan.keras")
-    assert type(loaded) is cls
-    for saved, restored in zip(
-        gan.generator_optimizer.variables + gan.discriminator_optimizer.variables,
-        loaded.generator_optimizer.variables + loaded.discriminator_optimizer.variables,
-    ):
-        np.testing.assert_array_equal(saved.numpy(), restored.numpy())
-    gan.fit(*data, epochs=1, batch_size=32, shuffle=False, verbose=0)
-    loaded.fit(*data, epochs=1, batch_size=32, shuffle=False, verbose=0)
-    for a, b in zip(gan.weights, loaded.weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-6)
+    def inputs(self, x):
+        return (x, np.arange(len(x)) % 10)
 
 
 def test_conditional_generation_and_bad_labels(mnist_digits):
@@ -77,6 +59,15 @@ def test_bad_input_and_compile():
         gan.compile(loss="mse")
     with pytest.raises(ValueError, match="Received: x with shape"):
         gan.fit(np.zeros((4, 28, 28, 3)), verbose=0)
+    assert gan.interpolate(np.zeros(8), np.ones(8), steps=4, method="slerp").shape == (4, 28, 28, 1)
+
+
+def test_bad_sample_count_codes_and_interpolation():
+    gan = make_gan()
+    with pytest.raises(ValueError, match="Received: n=0"):
+        gan.sample(0)
+    with pytest.raises(ValueError, match="Received: z with shape"):
+        gan.decode(np.zeros((2, 9)))
     assert gan.interpolate(np.zeros(8), np.ones(8), steps=4, method="slerp").shape == (4, 28, 28, 1)
 
 

@@ -17,6 +17,10 @@ class TestImageToImage(FamilyTest):
         return keras_ae.ImageToImage((None, None, 1), latent_dim=16, filters=(8, 16), noise_level=(0.05, 0.3),
                                      residual=False, seed=0)
 
+    # Each replica corrupts its own half of the batch.
+    two_replicas = "steps"
+    draws = staticmethod(lambda model, x, y: {"corrupted": model.corrupt(x, training=True)})
+
     def test_residual_model_learns_pairs(self, mnist_digits):
         keras.utils.set_random_seed(0)
         model = keras_ae.ImageToImage((None, None, 1), latent_dim=16, filters=(8, 16), seed=0)

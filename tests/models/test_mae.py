@@ -7,6 +7,10 @@ from tests.family_test_base import FamilyTest
 
 class TestMaskedAutoencoder(FamilyTest):
     family_cls = keras_ae.MaskedAutoencoder
+    # Each replica hides its own patches, so two replicas cannot match one device.
+    two_replicas = "steps"
+    # The patches each image shows the encoder.
+    draws = staticmethod(lambda model, x, y: {"kept": model.masking(x)[0]})
 
     def make_model(self, **kwargs):
         options = {"patch_size": 7, "num_heads": 2, "num_layers": 1, "mlp_units": 32, "decoder_dim": 8,

@@ -9,8 +9,11 @@ class TestTransformerAutoencoder(SequenceFamilyTest):
     family_cls = keras_ae.TransformerAutoencoder
 
     def make_model(self):
+        # mask_value 0: a digit's blank rows are padded steps, so every test
+        # (and every export format, tests/test_export.py) also runs the
+        # masked attention and pooling.
         return keras_ae.TransformerAutoencoder(self.data_shape, latent_dim=8, dim=16, num_layers=1, mlp_units=32,
-                                               patch_size=4, output_activation="sigmoid")
+                                               patch_size=4, output_activation="sigmoid", mask_value=0.0)
 
     @pytest.mark.parametrize("patch_size", [1, 2])
     def test_masked_padding_changes_neither_code_nor_loss(self, patch_size):

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 import keras_ae
 from keras_ae import evaluation
-from tests.family_test_base import FamilyTest
+from tests.family_test_base import FamilyTest, posterior_draws
 
 
 def linear_gaussian_vae(rng, data_dim=6, latent_dim=3, sigma=0.5):
@@ -31,8 +31,19 @@ def linear_gaussian_vae(rng, data_dim=6, latent_dim=3, sigma=0.5):
 class TestVAE(FamilyTest):
     family_cls = keras_ae.VAE
 
-    def make_model(self):
-        return keras_ae.VAE.from_spec(self.data_shape, 4, architecture="dense", architecture_options={"units": (64,)}, seed=1)
+    def make_model(self, **options):
+        return keras_ae.VAE.from_spec(self.data_shape, 4, architecture="dense", architecture_options={"units": (64,)},
+                                      seed=1, **options)
+
+    def two_replica_model(self):
+        # Convolutions too, under the VAE's objective.
+        return keras_ae.VAE.from_spec(self.data_shape, 4, architecture="conv", architecture_options={"filters": (8, 16)})
+
+    def draws_model(self):
+        # Binarized, so that the Bernoulli draws show beside eps.
+        return self.make_model(binarize=True)
+
+    draws = staticmethod(posterior_draws)
 
     def test_terms_are_the_negative_elbo(self, mnist_digits):
         model = self.make_model()

@@ -23,6 +23,15 @@ class TestVQVAE(FamilyTest):
         options = {"num_codes": 8, "filters": (8, 16), "prior_filters": 8, "prior_blocks": 1, "seed": 1, **kwargs}
         return keras_ae.VQVAE(self.data_shape, 4, **options)
 
+    def two_replica_model(self):
+        # EMA codebook statistics all-reduced over the replicas.
+        return self.make_model(num_codes=16)
+
+    @staticmethod
+    def draws(model, x, y):
+        # The batch vectors dead codes would restart on (the first replica's are applied).
+        return {"restart_picks": model.quantizer.restart_picks(4 * 49)}
+
     def test_encode_decode_shapes(self, mnist_digits):
         model = self.make_model()
         x = mnist_digits[:3]
