@@ -37,7 +37,7 @@ def with_defaults(arguments: dict) -> dict:
     from keras_ae import disentanglement, training
     from keras_ae.catalog import SERIES_DETECTOR_DEFAULTS
 
-    filled = {callee: dict(args) for callee, args in arguments.items()}
+    filled = {callee: dict(args) if isinstance(args, dict) else args for callee, args in arguments.items()}
     if "training.train" in filled:
         bound = inspect.signature(training.train).bind(**filled["training.train"])
         bound.apply_defaults()

@@ -79,7 +79,8 @@ _DENOISE_GREY = Recipe(
     model={"family": "image_to_image", "input_shape": (None, None, 1), "latent_dim": 128,
            "options": {**_UNET, "noise_level": (5 / 255, 55 / 255)}},
     data={"dataset": "photographs", "channels": 1, "patch": 32, "cifar10": True, "photo_patches": 20000},
-    fit={"epochs": 2, **_RESTORE}, headline={"name": "psnr_denoise", "dataset": "BSD68", "sigma": 25},
+    fit={"epochs": 16, **_RESTORE, "precision": "mixed_bfloat16"},
+    headline={"name": "psnr_denoise", "dataset": "BSD68", "sigma": 25},
     summary="Blind Gaussian denoiser of grey images (noise sigma 5 to 55 on the 0-255 scale): a residual "
             "U-Net, fully convolutional, any image size.",
 )
@@ -206,7 +207,7 @@ RECIPES = index(
     _DENOISE_GREY,
     _DENOISE_GREY.replace(
         name="unet_denoise_colour", model={"input_shape": (None, None, 3)}, data={"channels": 3},
-        fit={"epochs": 1}, headline={"dataset": "CBSD68"},
+        fit={"epochs": 1, "precision": "float32"}, headline={"dataset": "CBSD68"},
         summary="Blind Gaussian denoiser of colour images (noise sigma 5 to 55 on the 0-255 scale): a residual "
                 "U-Net, fully convolutional, any image size.",
     ),
@@ -284,7 +285,8 @@ def training_arguments(recipe: Recipe) -> dict:
                                  **model["options"], "seed": fit["seed"]},
                 "restoration_data": {"spec": spec, "seed": fit["seed"]},
                 "Adam": {"learning_rate": fit["learning_rate"], "schedule": fit.get("lr_schedule", "constant")},
-                "fit": {"epochs": fit["epochs"], "batch_size": fit["batch_size"]}}
+                "fit": {"epochs": fit["epochs"], "batch_size": fit["batch_size"]},
+                "precision": fit.get("precision", "float32")}
     if recipe.kind == "pretrain":
         return {"MaskedAutoencoder": {"input_shape": model["input_shape"], "latent_dim": model["latent_dim"],
                                       **model["options"], "seed": fit["seed"]},
@@ -598,7 +600,15 @@ def build_restoration(name: str, data_dir: str | None) -> dict:
     training._set_op_determinism(True)
     keras.utils.set_random_seed(recipe.fit["seed"])
     x, y = restoration_data(**arguments["restoration_data"], data_dir=data_dir)
-    model = ImageToImage(**arguments["ImageToImage"])
+    # Trained in the recipe's precision (mixed_bfloat16 trains these U-Nets
+    # 1.5-1.7x faster with oneDNN: benchmarks/results/cpu_modes.json), published
+    # in float32, so that a user's CPU without bfloat16 kernels runs it at speed.
+    precision = arguments["precision"]
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        model = ImageToImage(**arguments["ImageToImage"])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     fit, adam = arguments["fit"], arguments["Adam"]
     step = adam["learning_rate"]
     if adam["schedule"] == "cosine":
@@ -608,6 +618,9 @@ def build_restoration(name: str, data_dir: str | None) -> dict:
     started = time.perf_counter()
     model.fit(x, y, **fit, verbose=2)
     train_seconds = time.perf_counter() - started
+    if precision != "float32":
+        trained, model = model, ImageToImage(**arguments["ImageToImage"], name=model.name)
+        model.set_weights(trained.get_weights())
     headline = dict(recipe.headline)
     headline["value"] = zoo.headline_metric(model, headline, data_dir)
     table = []
