@@ -17,6 +17,7 @@ import os
 import pkgutil
 import sys
 
+from keras_ae import catalog as _catalog  # light: it imports neither Keras nor TensorFlow
 from keras_ae._version import __version__  # noqa: F401
 
 # TensorFlow's oneDNN CPU kernels, on for every run that imports keras_ae
@@ -31,13 +32,9 @@ if "tensorflow" not in sys.modules:
 # Submodule -> the names this package re-exports from it, loaded together on
 # first use as `import keras_ae` used to load them.
 _EXPORTS = {
-    "keras_ae.models": (
-        "FAMILIES", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "Conv1DAutoencoder",
-        "RecurrentAutoencoder", "TransformerAutoencoder", "DenoisingAutoencoder", "DenseAutoencoder", "SparseAutoencoder", "VAE",
-        "BetaVAE", "BetaTCVAE", "FactorVAE", "ConditionalGAN", "ConditionalVAE", "GAN", "ImageToImage", "VQVAE",
-        "MaskedAutoencoder",
-        "get_family",
-    ),
+    # The base classes, the registry, and every family folder's classes
+    # (read from the folders' `__all__` without importing them).
+    "keras_ae.models": ("FAMILIES", "Autoencoder", *_catalog.family_classes(), "get_family"),
     "keras_ae.zoo": ("from_preset", "list_presets", "upload_preset"),
 }
 _SUBMODULES = ("blocks", "latent", "losses", "models", "anomaly", "patch_features", "timeseries")

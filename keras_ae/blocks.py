@@ -1,7 +1,8 @@
 """Shared network blocks: dense stacks, strided convolution stacks (Conv2D
-for images, Conv1D for sequences), recurrent (LSTM/GRU) stacks and the fully
-convolutional image-to-image networks (plain, U-Net and SegNet styles), and
-pre-LN self-attention stacks for sequences.
+for images, Conv1D for sequences) and pre-LN self-attention stacks for
+sequences, and the registry of architectures (`ARCHITECTURES`). Networks
+that one family owns live in its folder (the recurrent stacks, the
+image-to-image networks) and register there.
 
 Every family builds its encoder and decoder from these, so an architecture is
 written once and each family only adds its objective.
@@ -10,16 +11,33 @@ written once and each family only adds its objective.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 from keras import layers
 
-from keras_ae.layers import (
-    POSITIONS, Clip, CropLike, LearnedQueries, MaskedMeanPooling, PadToMultiple, PoolingSwitches, PositionEmbedding,
-    StepMask, TopK, Unpool,
-)
+from keras_ae.layers import POSITIONS, Clip, LearnedQueries, MaskedMeanPooling, PositionEmbedding, StepMask, TopK
 from keras_ae.validation import check_choice, check_positive_int, check_shape
+
+# The architectures a family can be built on from plain arguments (the CLI
+# and `Autoencoder.from_spec` look them up here): name -> builder, called
+# with the input shape, the code size and the architecture's own keyword
+# arguments, returning (encoder, decoder). The shared ones register below; a
+# family's folder registers the networks it owns, which other families may
+# then be built on too (a denoising autoencoder on "recurrent").
+ARCHITECTURES: dict[str, Callable[..., tuple[keras.Model, keras.Model]]] = {}
+
+
+def register_architecture(name: str):
+    """Decorator: files a network builder in `ARCHITECTURES` under `name`."""
+
+    def register(builder):
+        if ARCHITECTURES.get(name, builder) is not builder:
+            raise ValueError(f"Two network builders are registered as {name!r}.")
+        ARCHITECTURES[name] = builder
+        return builder
+
+    return register
 
 
 def dense_stack(x, units: Sequence[int], activation, name: str):
@@ -73,6 +91,7 @@ def conv_up_stack(x, filters: Sequence[int], kernel_size: int, activation, name:
     return _strided_stack(deconv, x, filters, kernel_size, activation, f"{name}_deconv", batch_norm)
 
 
+@register_architecture("dense")
 def dense_networks(
     input_shape: Sequence[int],
     latent_dim: int,
@@ -134,6 +153,7 @@ def _stack_padding(sides: Sequence[int], stages: int):
     return pads, padding, tuple((side + p) // factor for side, p in zip(sides, pads))
 
 
+@register_architecture("conv")
 def conv_networks(
     input_shape: Sequence[int],
     latent_dim: int,
@@ -259,160 +279,6 @@ def conv_grid_networks(
 
 # === Recurrent stacks ===
 
-RNN_LAYERS = {"lstm": (layers.LSTM, layers.LSTMCell), "gru": (layers.GRU, layers.GRUCell)}
-
-
-def _check_sequence_args(input_shape, latent_dim, units, cell, feature_units):
-    input_shape = check_shape(input_shape, "input_shape")
-    if len(input_shape) != 2:
-        raise ValueError(
-            f"`input_shape` must be (timesteps, features) for a sequence. Received: input_shape={input_shape!r}"
-        )
-    check_positive_int(latent_dim, "latent_dim")
-    check_choice(cell, RNN_LAYERS, "cell")
-    units = [check_positive_int(u, "units") for u in units]
-    if not units:
-        raise ValueError(f"`units` needs at least one recurrent layer. Received: units={units}")
-    return input_shape, units, [check_positive_int(u, "feature_units") for u in feature_units]
-
-
-def recurrent_stack(x, units: Sequence[int], cell: str, name: str, bidirectional: bool = False,
-                    last_sequences: bool = False, unroll: bool = False):
-    """Stacked LSTM/GRU layers; every layer but the last returns its
-    sequence (the last too when `last_sequences`). `unroll` writes the time
-    loop out as plain ops, which the LiteRT builtins can run."""
-    for i, u in enumerate(units):
-        sequences = last_sequences or i < len(units) - 1
-        rnn = RNN_LAYERS[cell][0](u, return_sequences=sequences, unroll=unroll, name=f"{name}_{cell}_{i}")
-        if bidirectional:
-            rnn = layers.Bidirectional(rnn, name=f"{name}_bi{cell}_{i}")
-        x = rnn(x)
-    return x
-
-
-def recurrent_encoder(
-    input_shape, latent_dim, units=(64,), cell="lstm", bidirectional=False, feature_units=(),
-    activation="relu", latent_activation=None, mask_value=None, unroll=False,
-) -> keras.Model:
-    """Sequence to vector: per-step dense features, stacked recurrent
-    layers, and the last state projected to the code. With `mask_value`,
-    steps whose features all equal it (padding) are skipped."""
-    input_shape, units, feature_units = _check_sequence_args(input_shape, latent_dim, units, cell, feature_units)
-    inputs = keras.Input(input_shape, name="x")
-    h = inputs if mask_value is None else layers.Masking(float(mask_value), name="mask")(inputs)
-    h = dense_stack(h, feature_units, activation, name="encoder_features")
-    h = recurrent_stack(h, units, cell, "encoder", bidirectional, unroll=unroll)
-    code = layers.Dense(latent_dim, activation=latent_activation, name="code")(h)
-    return keras.Model(inputs, code, name="encoder")
-
-
-def recurrent_networks(
-    input_shape: Sequence[int],
-    latent_dim: int,
-    units: Sequence[int] = (64,),
-    cell: str = "lstm",
-    bidirectional: bool = False,
-    feature_units: Sequence[int] = (),
-    activation: str = "relu",
-    latent_activation: str | None = None,
-    output_activation: str | None = None,
-    mask_value: float | None = None,
-    unroll: bool = False,
-) -> tuple[keras.Model, keras.Model]:
-    """A sequence-to-vector recurrent encoder and a vector-to-sequence
-    decoder that reads the code repeated at every step.
-
-    Args:
-        input_shape: `(timesteps, features)`.
-        latent_dim: size of the code.
-        units: widths of the stacked recurrent layers; the decoder uses them
-            reversed.
-        cell: `"lstm"` or `"gru"`.
-        bidirectional: read the sequence both ways in the encoder.
-        feature_units: per-step dense layers before the encoder's recurrent
-            layers (and, reversed, after the decoder's).
-        activation: activation of the dense feature layers.
-        latent_activation: activation of the code layer (None = linear).
-        output_activation: activation of the reconstruction (None for
-            standardized series).
-        mask_value: padding value of variable-length sequences; the encoder
-            skips padded steps (and the recurrent family's loss ignores them).
-        unroll: write the time loops out (fixed-length export).
-    """
-    encoder = recurrent_encoder(
-        input_shape, latent_dim, units, cell, bidirectional, feature_units, activation,
-        latent_activation, mask_value, unroll,
-    )
-    timesteps, features = input_shape
-    z = keras.Input((latent_dim,), name="z")
-    h = layers.RepeatVector(timesteps, name="repeat")(z)
-    h = recurrent_stack(h, list(units)[::-1], cell, "decoder", last_sequences=True, unroll=unroll)
-    h = dense_stack(h, list(feature_units)[::-1], activation, name="decoder_features")
-    h = layers.Dense(features, activation=output_activation, name="output")(h)
-    return encoder, keras.Model(z, h, name="decoder")
-
-
-def autoregressive_decoders(
-    input_shape, latent_dim, units=(64,), cell="lstm", feature_units=(), activation="relu",
-    output_activation=None,
-) -> tuple[keras.Model, keras.Model]:
-    """A vector-to-sequence decoder that feeds each step its previous
-    output, and its teacher-forced twin for training.
-
-    The code sets every layer's initial state and a learned first input.
-    Both networks share every layer:
-
-    - `decoder` (`z` -> sequence) runs free: step t reads step t-1's output;
-    - `teacher` (`[z, target]` -> sequence) reads the target shifted by one
-      step instead, so training sees every step at once.
-
-    Given its own outputs as the target, `teacher` returns them unchanged.
-    """
-    (timesteps, features), units, feature_units = _check_sequence_args(
-        input_shape, latent_dim, units, cell, feature_units
-    )
-    rnn_layer, cell_layer = RNN_LAYERS[cell]
-    cells = [cell_layer(u, name=f"decoder_{cell}_cell_{i}") for i, u in enumerate(units)]
-    # One dense per state of each cell (h for a GRU; h and c for an LSTM).
-    initial = [
-        [layers.Dense(u, activation="tanh" if j == 0 else None, name=f"decoder_state_{i}_{j}")
-         for j in range(2 if cell == "lstm" else 1)]
-        for i, u in enumerate(units)
-    ]
-    start = layers.Dense(features, name="decoder_start")
-    head = [layers.Dense(u, activation=activation, name=f"decoder_features_dense_{i}")
-            for i, u in enumerate(feature_units[::-1])]
-    head.append(layers.Dense(features, activation=output_activation, name="output"))
-
-    def states_of(z):
-        return [[dense(z) for dense in cell_states] for cell_states in initial]
-
-    def out(h):
-        for layer in head:
-            h = layer(h)
-        return h
-
-    z = keras.Input((latent_dim,), name="z")
-    target = keras.Input((timesteps, features), name="target")
-    first = layers.Reshape((1, features), name="start_step")(start(z))
-    h = layers.Concatenate(axis=1, name="shifted")([first, layers.Cropping1D((0, 1), name="drop_last")(target)])
-    for c, states in zip(cells, states_of(z)):
-        h = layers.RNN(c, return_sequences=True, name=f"{c.name}_rnn")(h, initial_state=states)
-    teacher = keras.Model([z, target], out(h), name="teacher_decoder")
-
-    z = keras.Input((latent_dim,), name="z")
-    states = states_of(z)
-    previous, steps = start(z), []
-    for t in range(timesteps):
-        h = previous
-        for i, c in enumerate(cells):
-            h, states[i] = c(h, states[i])
-        previous = out(h)
-        steps.append(layers.Reshape((1, features), name=f"step_{t}")(previous))
-    sequence = steps[0] if timesteps == 1 else layers.Concatenate(axis=1, name="sequence")(steps)
-    return keras.Model(z, sequence, name="decoder"), teacher
-
-
 # === Transformer stacks ===
 
 
@@ -461,6 +327,7 @@ def transformer_block(x, context, num_heads: int, mlp_units: int, activation, na
     return _residual(x, h, f"{name}_mlp")
 
 
+@register_architecture("transformer")
 def transformer_networks(
     input_shape: Sequence[int],
     latent_dim: int,
@@ -615,141 +482,3 @@ def condition_on_labels(encoder, decoder, input_shape, num_classes: int) -> tupl
     joined = layers.Concatenate(name="z_and_label")([z, label])
     conditional_decoder = keras.Model([z, label], decoder(joined), name="decoder")
     return conditional_encoder, conditional_decoder
-
-
-# The architectures a family can be built on from plain arguments (the CLI and
-# `Autoencoder.from_spec` use this); a new architecture adds one line here.
-# === Image-to-image networks ===
-
-IMAGE_TO_IMAGE_STYLES = ("unet", "segnet", "plain")
-
-
-def image_to_image_networks(
-    input_shape: Sequence[int | None],
-    latent_dim: int,
-    filters: Sequence[int] = (32, 64),
-    blocks: int = 2,
-    kernel_size: int = 3,
-    style: str = "unet",
-    residual: bool = True,
-    activation: str = "relu",
-) -> tuple[keras.Model, keras.Model]:
-    """A fully convolutional encoder-decoder for images of any size.
-
-    The encoder runs `blocks` convolutions per level and max-pools between
-    levels (one level per entry of `filters`), ending in a feature map of
-    `latent_dim` channels at `1 / 2 ** len(filters)` of the resolution. Its
-    outputs are that map, what the decoder needs from each level, and the
-    input image itself: the decoder crops its output back to the input's
-    size (inputs are mirror-padded to a multiple of `2 ** len(filters)`) and,
-    when `residual`, adds the input, so the network learns the correction
-    (as DnCNN and VDSR do: faster to train and better for restoration).
-
-    Args:
-        input_shape: `(height, width, channels)`; height and width may be
-            None (they only fix the training shape).
-        latent_dim: channels of the bottleneck feature map.
-        filters: channels of each level above the bottleneck; `()` makes a
-            plain stack of convolutions at full resolution.
-        blocks: convolutions per level.
-        kernel_size: side of every convolution kernel.
-        style: `"unet"` (the decoder concatenates each level's features, Ronneberger et al.), `"segnet"`
-            (the decoder unpools with the encoder's max-pooling indices, Badrinarayanan et al.) or `"plain"`
-            (transposed convolutions, nothing passed across).
-        residual: add the input to the output.
-        activation: activation of the hidden convolutions.
-    """
-    check_choice(style, IMAGE_TO_IMAGE_STYLES, "style")
-    try:
-        *sides, channels = tuple(input_shape)
-    except TypeError:
-        sides, channels = (), None
-    if len(sides) != 2 or isinstance(channels, bool) or not isinstance(channels, int) or channels <= 0:
-        raise ValueError(
-            f"`input_shape` must be (height, width, channels) with a positive channel count. Received: "
-            f"input_shape={input_shape!r}"
-        )
-    check_positive_int(latent_dim, "latent_dim")
-    filters = [check_positive_int(f, "filters") for f in filters]
-    blocks = check_positive_int(blocks, "blocks")
-    check_positive_int(kernel_size, "kernel_size")
-
-    def convs(h, width, count, name):
-        for i in range(count):
-            h = layers.Conv2D(width, kernel_size, padding="same", activation=activation, name=f"{name}_conv_{i}")(h)
-        return h
-
-    depth = len(filters)
-    image = keras.Input((None, None, channels), name="x")
-    h = PadToMultiple(2**depth, name="pad")(image) if depth else image
-    passed = []  # what each level hands the decoder: features (U-Net) or switches (SegNet)
-    for level, width in enumerate(filters):
-        h = convs(h, width, blocks, f"encoder_{level}")
-        if style == "segnet":
-            h, switches = PoolingSwitches(name=f"encoder_{level}_pool")(h)
-            passed.append(switches)
-        else:
-            if style == "unet":
-                passed.append(h)
-            h = layers.MaxPooling2D(2, name=f"encoder_{level}_pool")(h)
-    code = convs(h, latent_dim, blocks, "bottleneck")
-    encoder = keras.Model(image, [code, *passed, image], name="encoder")
-
-    code_in = keras.Input((None, None, latent_dim), name="code")
-    passed_in = [keras.Input((None, None, width), name=f"level_{level}") for level, width in enumerate(filters)
-                 if style != "plain"]
-    image_in = keras.Input((None, None, channels), name="x")
-    h = code_in
-    for level in reversed(range(depth)):
-        width, name = filters[level], f"decoder_{level}"
-        if style == "segnet":
-            h = layers.Conv2D(width, kernel_size, padding="same", activation=activation, name=f"{name}_reduce")(h)
-            h = Unpool(name=f"{name}_unpool")([h, passed_in[level]])
-            h = convs(h, width, blocks - 1, name)
-        else:
-            h = layers.Conv2DTranspose(width, 2, strides=2, activation=activation, name=f"{name}_up")(h)
-            if style == "unet":
-                h = layers.Concatenate(name=f"{name}_skip")([h, passed_in[level]])
-            h = convs(h, width, blocks, name)
-    h = layers.Conv2D(channels, kernel_size, padding="same", name="output")(h)
-    if depth:
-        h = CropLike(name="crop")([h, image_in])
-    if residual:
-        h = layers.Add(name="residual")([h, image_in])
-    decoder = keras.Model([code_in, *passed_in, image_in], h, name="decoder")
-    return encoder, decoder
-
-
-def receptive_field(filters: Sequence[int], blocks: int, kernel_size: int, style: str) -> int:
-    """The side of the input window one output pixel of
-    `image_to_image_networks` depends on, along its deepest path (the skip
-    connections' shorter paths see inside it), for the worst placement of
-    the pixel on the 2x2 pooling grids.
-
-    Exact by interval arithmetic rather than a sum of per-layer growths: a
-    pixel up-sampled (or unpooled) from a coarser level came from the one
-    coarse pixel whose pooling block holds it, so how much a pooling block
-    widens the window depends on where the window falls on the grid."""
-    depth = len(filters)
-    before, after = (kernel_size - 1) // 2, kernel_size // 2  # what a "same" convolution reads either side
-
-    def conv(window, count):
-        return window[0] - count * before, window[1] + count * after
-
-    widest = 0
-    for pixel in range(2**depth):  # every placement on the pooling grids
-        window = conv((pixel, pixel), 1)  # the output convolution
-        for _ in range(depth):  # the decoder, from the finest level down
-            window = conv(window, blocks if style != "segnet" else blocks - 1)
-            window = (window[0] // 2, window[1] // 2)  # up-sampled or unpooled: one coarse pixel each
-            if style == "segnet":
-                window = conv(window, 1)  # the reducing convolution before the unpooling
-        window = conv(window, blocks)  # the bottleneck
-        for _ in range(depth):  # the encoder, from the coarsest level up
-            window = conv((2 * window[0], 2 * window[1] + 1), blocks)  # a pooling block, then the convolutions
-        widest = max(widest, window[1] - window[0] + 1)
-    return widest
-
-
-ARCHITECTURES = {"dense": dense_networks, "conv": conv_networks, "recurrent": recurrent_networks,
-                 "image_to_image": image_to_image_networks, "transformer": transformer_networks}

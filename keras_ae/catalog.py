@@ -3,35 +3,40 @@ the options each accepts, the data sets and the built-in presets.
 
 Importing TensorFlow takes seconds, so `keras-ae` checks what the user typed
 against this module first and answers a typo at once. It imports nothing
-heavy. The families and their options are written out here because the
-registry they come from (`keras_ae.FAMILIES`, the constructors' signatures)
-lives in modules that import Keras; tests/test_cli.py checks that the two
+heavy. Each family's folder (`keras_ae/models/<name>/`) declares its entry
+in `<name>_presets.py`, a file of plain Python that this module reads by
+path: importing the folder as a package would run the family's model code,
+which loads Keras. The entries repeat what the registry (`keras_ae.FAMILIES`,
+the constructors' signatures) says; tests/test_cli.py checks that the two
 agree, family by family and option by option, so adding a family or an
-argument without updating this table fails the tests (the failure prints the
-entry to paste here).
+argument without its entry fails the tests (the failure prints the entry).
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
+from keras_ae.recipes import Recipe, index
 from keras_ae.validation import check_choice
 
 # The data sets `keras_ae.datasets` loads (it imports this tuple).
 DATASETS: tuple[str, ...] = ("mnist_sample", "mnist", "fashion_mnist", "cifar10", "image_folder")
 
-# The keyword arguments of each builder in keras_ae.blocks.ARCHITECTURES,
-# less the shape and code size a run sets itself.
-ARCHITECTURE_OPTIONS: dict[str, tuple[str, ...]] = {
+# The keyword arguments of each shared builder in keras_ae.blocks.ARCHITECTURES,
+# less the shape and code size a run sets itself; a family folder's
+# `ARCHITECTURE_OPTIONS` adds the networks it registers (`architecture_options()`).
+SHARED_ARCHITECTURE_OPTIONS: dict[str, tuple[str, ...]] = {
     "dense": ("units", "activation", "latent_activation", "output_activation", "top_k"),
     "conv": ("filters", "kernel_size", "dense_units", "activation", "latent_activation", "output_activation",
              "decoder_batch_norm"),
-    "recurrent": ("units", "cell", "bidirectional", "feature_units", "activation", "latent_activation",
-                  "output_activation", "mask_value", "unroll"),
-    "image_to_image": ("filters", "blocks", "kernel_size", "style", "residual", "activation"),
     "transformer": ("dim", "num_heads", "num_layers", "mlp_units", "memory_tokens", "patch_size", "position",
                     "activation", "latent_activation", "output_activation", "mask_value"),
 }
@@ -83,43 +88,78 @@ class Family(NamedTuple):
         return self.default_architecture is None
 
 
-_VAE = ("beta", "kl_warmup_steps", "likelihood", "sigma", "binarize", "seed")
-_CONV = ("filters", "kernel_size", "dense_units", "activation", "latent_activation", "output_activation",
-         "reconstruction_loss")
+# Where the families live: one folder each, holding `<name>_presets.py`.
+MODELS = Path(__file__).parent / "models"
 
-FAMILIES: dict[str, Family] = {
-    "beta_tcvae": Family("conv", False, False, ("dataset_size", "alpha", "beta", "gamma", "estimator",
-                                                "kl_warmup_steps", "likelihood", "sigma", "binarize", "seed")),
-    "beta_vae": Family("conv", False, False, ("beta", "kl_warmup_steps", "capacity_max", "capacity_steps", "gamma",
-                                              "likelihood", "sigma", "binarize", "seed")),
-    "cgan": Family(None, False, True, ("filters", "kernel_size")),
-    "contractive": Family("dense", False, False, ("contractive_weight", "reconstruction_loss")),
-    "conv": Family("conv", True, False, _CONV),
-    "conv1d": Family("conv", True, False, _CONV),
-    "cvae": Family("conv", False, True, _VAE),
-    "denoising": Family("conv", False, False, ("noise", "noise_level", "value_range", "seed", "reconstruction_loss")),
-    "dense": Family("dense", True, False, ("units", "activation", "latent_activation", "output_activation",
-                                           "reconstruction_loss")),
-    "factor_vae": Family("conv", False, False, ("gamma", "discriminator_units", *_VAE)),
-    "gan": Family(None, False, False, ("filters", "kernel_size")),
-    "image_to_image": Family("image_to_image", True, False, ("filters", "blocks", "kernel_size", "style", "residual",
-                                                             "activation", "noise_level", "seed",
-                                                             "reconstruction_loss")),
-    "mae": Family("transformer", True, False, ("patch_size", "mask_ratio", "num_heads", "num_layers", "mlp_units",
-                                               "decoder_dim", "decoder_layers", "decoder_mlp_units", "norm_pix_loss",
-                                               "activation", "seed")),
-    "recurrent": Family("recurrent", True, False, ("units", "cell", "bidirectional", "feature_units", "activation",
-                                                   "output_activation", "decoding", "mask_value", "unroll",
-                                                   "reconstruction_loss")),
-    "sparse": Family("conv", False, False, ("sparsity", "sparsity_weight", "target_activation", "reconstruction_loss")),
-    "transformer": Family("transformer", True, False, ("dim", "num_heads", "num_layers", "mlp_units", "memory_tokens",
-                                                       "patch_size", "position", "activation", "latent_activation",
-                                                       "output_activation", "mask_value", "reconstruction_loss")),
-    "vae": Family("conv", False, False, _VAE),
-    "vq_vae": Family("conv", True, False, ("num_codes", "beta", "codebook_update", "ema_decay", "restart_after",
-                                          "filters", "kernel_size", "activation", "output_activation",
-                                          "prior_filters", "prior_blocks", "reconstruction_loss", "seed")),
-}
+
+def family_folders() -> list[Path]:
+    """The family folders under `keras_ae/models/`, sorted by name."""
+    return sorted(path.parent for path in MODELS.glob("*/*_presets.py") if path.stem == f"{path.parent.name}_presets")
+
+
+@functools.cache
+def declarations() -> tuple[ModuleType, ...]:
+    """Each family folder's `<name>_presets.py` module (read by path, unless
+    it is already imported)."""
+    modules = []
+    for folder in family_folders():
+        name = f"keras_ae.models.{folder.name}.{folder.name}_presets"
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(name, folder / f"{folder.name}_presets.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        modules.append(module)
+    return tuple(modules)
+
+
+def _merged(attribute: str, start: dict) -> dict:
+    merged = dict(start)
+    for module in declarations():
+        for key, value in getattr(module, attribute, {}).items():
+            if key in merged:
+                raise ValueError(f"{module.__name__} declares {attribute} {key!r} a second time.")
+            merged[key] = value
+    return dict(sorted(merged.items()))
+
+
+@functools.cache
+def families() -> dict[str, Family]:
+    """Family name -> its entry, from every family folder."""
+    return _merged("FAMILIES", {})
+
+
+@functools.cache
+def architecture_options() -> dict[str, tuple[str, ...]]:
+    """Architecture name -> its builder's options, shared and family-owned."""
+    return _merged("ARCHITECTURE_OPTIONS", SHARED_ARCHITECTURE_OPTIONS)
+
+
+def recipes() -> dict[str, Recipe]:
+    """Every preset's recipe, name -> recipe, from the family folders."""
+    return index(*(recipe for module in declarations() for recipe in getattr(module, "RECIPES", ())))
+
+
+@functools.cache
+def family_classes() -> tuple[str, ...]:
+    """The public class names each family folder exports (its `__init__`'s
+    `__all__`), read from source, for `keras_ae`'s namespace."""
+    names = []
+    for folder in family_folders():
+        for node in ast.parse((folder / "__init__.py").read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                names += ast.literal_eval(node.value)
+    return tuple(names)
+
+
+def __getattr__(name: str):
+    # FAMILIES and ARCHITECTURE_OPTIONS read the family folders on first use.
+    if name == "FAMILIES":
+        return families()
+    if name == "ARCHITECTURE_OPTIONS":
+        return architecture_options()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The built-in presets' manifest (keras_ae.zoo.MANIFEST), read here as a
 # file because keras_ae.zoo imports Keras.
@@ -127,8 +167,8 @@ PRESET_MANIFEST = Path(__file__).parent / "zoo" / "manifest.json"
 
 
 def get_family(name: str) -> Family:
-    check_choice(name, sorted(FAMILIES), "family")
-    return FAMILIES[name]
+    check_choice(name, sorted(families()), "family")
+    return families()[name]
 
 
 def train_options(family: str, architecture: str | None) -> tuple[str, list[str], list[str]]:
@@ -142,8 +182,9 @@ def train_options(family: str, architecture: str | None) -> tuple[str, list[str]
                 f"--option filters=... / kernel_size=.... Received: architecture={architecture!r}"
             )
         return None, list(entry.options), []
-    architecture = check_choice(architecture or entry.default_architecture, ARCHITECTURE_OPTIONS, "architecture")
-    network = [] if entry.owns_networks else list(ARCHITECTURE_OPTIONS[architecture])
+    options = architecture_options()
+    architecture = check_choice(architecture or entry.default_architecture, options, "architecture")
+    network = [] if entry.owns_networks else list(options[architecture])
     return architecture, list(entry.options), network
 
 

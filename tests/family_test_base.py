@@ -310,3 +310,12 @@ class FamilyTest(TrainedFamilyTest):
         conditions = self.inputs(x)[1:]
         assert model.decode(codes, *conditions).shape == (3, *self.concrete_shape())
         np.testing.assert_allclose(model.decode(codes, *conditions), model.reconstruct(*self.inputs(x)), atol=1e-6)
+
+
+class SequenceFamilyTest(FamilyTest):
+    """Each MNIST digit read top to bottom: 28 steps of 28 pixels."""
+
+    data_shape = (28, 28)
+
+    def examples(self, digits):
+        return digits[..., 0]

@@ -302,7 +302,7 @@ def test_catalog_describes_the_registry():
             cls.conditional,
             tuple(build.gan_parameters(cls) if adversarial else build.family_parameters(cls)),
         )
-    assert catalog.FAMILIES == expected, "keras_ae/catalog.py's FAMILIES should read:\n" + "\n".join(
+    assert catalog.FAMILIES == expected, "the family folders' <name>_presets.py FAMILIES should read:\n" + "\n".join(
         f"    {name!r}: {entry!r}," for name, entry in expected.items())
     architectures = {name: tuple(build.parameters(builder)) for name, builder in ARCHITECTURES.items()}
     assert catalog.ARCHITECTURE_OPTIONS == architectures
@@ -414,7 +414,7 @@ def test_training_commands_show_a_bar_on_a_terminal_and_a_line_per_epoch_elsewhe
 def test_a_run_from_the_console_prints_no_tensorflow_logs(tmp_path):
     # TensorFlow's start-up lines, its cuInit error without a GPU and the
     # data pipeline's NodeDef errors all stay out; oneDNN's state is recorded
-    # (off here: conftest's TF_ENABLE_ONEDNN_OPTS=0, a user's setting, wins).
+    # (off here: the test plugin's TF_ENABLE_ONEDNN_OPTS=0, a user's setting, wins).
     out = tmp_path / "run"
     environ = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     environ["PYTHONPATH"] = str(REPO)

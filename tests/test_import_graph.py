@@ -64,6 +64,8 @@ def module_files(package: Path = PACKAGE) -> dict[str, Path]:
     """Dotted module name -> file, for every module of the package."""
     modules = {}
     for path in sorted(package.rglob("*.py")):
+        if path.name.endswith("_test.py"):  # a family's test, beside its model: not part of the package's floor plan
+            continue
         parts = list(path.relative_to(package.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]

@@ -5,7 +5,6 @@ the built-in presets' measured metrics."""
 import functools
 import http.server
 import json
-import shutil
 import threading
 import time
 
@@ -238,7 +237,7 @@ SLOW_PRESETS = {"vae_mnist", "conv_cifar10", "unet_denoise_grey", "unet_denoise_
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_PRESETS else name
                                   for name in sorted(zoo.manifest())])
 def test_builtin_preset_loads_offline_and_matches_its_card(name, shared_datasets):
-    # Shipped, or from the repository's zoo/presets (tests/conftest.py): no network either way.
+    # Shipped, or from the repository's zoo/presets (tests/pytest_plugin.py): no network either way.
     headline = zoo.manifest()[name]["headline"]
     value = zoo.recompute_headline(name, data_dir=shared_datasets)
     assert value == pytest.approx(headline["value"], rel=0.01)
