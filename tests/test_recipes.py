@@ -100,6 +100,9 @@ def test_every_recipe_card_renders_with_the_common_frame(name):
     assert f'"{name}"' in text and "**1.234**" in text
     assert f"`python zoo/recipes.py {name}" in text and "Parameters: 1,234. Versions: keras_ae 0." in text
     assert "{" not in text.split("## Recipe")[0].replace("{}", "")  # no placeholder left unfilled
+    # A recipe trained under another dtype policy says so in its card.
+    precision = recipe.fit.get("precision", "float32")
+    assert (f"in {precision} (float32 weights)" in text) == (precision != "float32")
 
 
 def test_schema_module_imports_without_tensorflow():

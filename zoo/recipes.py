@@ -126,7 +126,10 @@ def publish(name: str, recipe: Recipe, model, metadata: dict, draw, **card_facts
 def fit_words(fit: dict) -> str:
     length = f"{fit['epochs']} epoch(s)" if "epochs" in fit else f"{fit['steps']:,} steps"
     schedule = " with cosine decay" if fit.get("lr_schedule") == "cosine" else ""
-    return f"{length} at batch {fit['batch_size']}, Adam {fit['learning_rate']}{schedule}, seed {fit['seed']}"
+    # A policy other than float32 trains the weights too: the card says so.
+    precision = f", in {fit['precision']} (float32 weights)" if fit.get("precision", "float32") != "float32" else ""
+    return (f"{length} at batch {fit['batch_size']}, Adam {fit['learning_rate']}{schedule}{precision}, "
+            f"seed {fit['seed']}")
 
 
 def card(name: str, recipe: Recipe, facts: dict) -> str:
