@@ -81,12 +81,15 @@ import shutil
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # TensorFlow leaves its oneDNN kernels off on some x86 CPUs (an AMD EPYC
 # here), and then the decoder's transposed-convolution gradients take most
 # of a CPU step: 0.82 s against 0.23 s with them on (dsprites_step_time.py).
 # Set before TensorFlow is imported; an explicit TF_ENABLE_ONEDNN_OPTS wins.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+from keras_ae.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -41,12 +41,15 @@ import time
 import warnings
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # TensorFlow turns its oneDNN kernels on for some CPUs and not others, and
 # the patch features' probe accuracy moved by a point between two machines
 # that differed so (README). One setting everywhere, the faster one (the
 # pretraining runs in a third of the time); an explicit value wins.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+from keras_ae.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from keras_ae.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()
 
 import keras_ae  # noqa: E402
 from keras_ae import restoration, training  # noqa: E402

@@ -387,6 +387,14 @@ def import_tensorflow(level: int | None) -> None:
             sys.stderr.flush()
 
 
+def quiet_tensorflow() -> None:
+    """Loads TensorFlow as the commands do (log level 3 unless the user set
+    one, its start-up lines held back), for the scripts around the package
+    (the zoo's recipes, the benchmarks), whose logs are read as the
+    commands' output is. Call it after setting any other TF_* variable."""
+    import_tensorflow(tensorflow_log_level(verbose=False))
+
+
 def fit_verbosity() -> int:
     """Keras's `fit` verbosity for the training commands: a progress bar on
     a terminal, one line per epoch in a log file or a pipe (where a bar's

@@ -1,6 +1,7 @@
 """The command line, end to end on the embedded sample (one short run shared
 by the tests that read its outputs)."""
 
+import ast
 import io
 import json
 import os
@@ -430,3 +431,42 @@ def test_a_run_from_the_console_prints_no_tensorflow_logs(tmp_path):
     assert lines[-1].startswith("dense on mnist_sample: test SSE/image")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["onednn"] is (os.environ.get("TF_ENABLE_ONEDNN_OPTS") != "0")
+
+
+# The scripts around the package: their logs are read as the commands' output is.
+_SCRIPTS = sorted((REPO / "benchmarks").glob("*.py")) + [REPO / "zoo" / "recipes.py"]
+_LOADS_TENSORFLOW = ("keras", "tensorflow", "keras_ae")
+
+
+def _first_heavy_import(tree):
+    """The line of a script's first module-level import that loads
+    TensorFlow (keras_ae.cli does not), and whether a sibling script it is."""
+    siblings = {path.stem for path in _SCRIPTS}
+    for node in tree.body:
+        names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        for name in names:
+            if name in siblings:
+                return node.lineno, True
+            if name.split(".")[0] in _LOADS_TENSORFLOW and name != "keras_ae.cli":
+                return node.lineno, False
+    return None, False
+
+
+@pytest.mark.parametrize("script", _SCRIPTS, ids=lambda path: path.name)
+def test_every_script_loads_tensorflow_as_the_commands_do(script):
+    tree = ast.parse(script.read_text())
+    line, sibling = _first_heavy_import(tree)
+    calls = [node.lineno for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+             and getattr(node.value.func, "id", None) == "quiet_tensorflow"]
+    if line is None or sibling:  # TensorFlow loads in a child process, or in the sibling (checked itself)
+        return
+    assert calls and calls[0] < line, f"{script.name}: call quiet_tensorflow() before line {line}"
+
+
+def test_a_recipe_run_prints_no_tensorflow_logs():
+    environ = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, str(REPO / "zoo" / "recipes.py"), "--list"], capture_output=True,
+                            text=True, env=environ, timeout=300)
+    assert result.returncode == 0 and "unet_upscale_grey" in result.stdout, result.stderr
+    assert result.stderr == ""

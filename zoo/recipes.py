@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-# 3, as the CLI: at 2 every tf.data map prints a NodeDef warning (a
-# known mismatch between the op registry and the graphs it builds).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from keras_ae.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()
 
 import numpy as np  # noqa: E402
 
