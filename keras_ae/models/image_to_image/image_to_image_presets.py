@@ -49,7 +49,7 @@ RECIPES = (
                "options": {**_UNET, "noise_level": 0.0}},
         data={"dataset": "photographs", "channels": 1, "patch": 48, "cifar10": False, "photo_patches": 32000,
               "scales": (2, 3, 4)},
-        fit={"epochs": 2, **_RESTORE},
+        fit={"epochs": 16, **_RESTORE, "precision": "mixed_bfloat16"},
         headline={"name": "psnr_upscale", "dataset": "Set5", "scale": 3},
         summary="Super-resolution x2, x3 and x4 of the luminance (one model for the three): a residual U-Net "
                 "that corrects the bicubic enlargement, as VDSR does.",
