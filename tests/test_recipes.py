@@ -105,6 +105,44 @@ def test_every_recipe_card_renders_with_the_common_frame(name):
     assert (f"in {precision} (float32 weights)" in text) == (precision != "float32")
 
 
+@pytest.mark.parametrize("name", [name for name, recipe in zoo_recipes.RECIPES.items() if recipe.kind == "train"])
+def test_every_published_train_card_is_what_the_template_renders(name):
+    # A template change reaches the published cards by `zoo/recipes.py --recard`.
+    card = (zoo_recipes.preset_folder(name) / "README.md").read_text()
+    assert card == zoo_recipes.rendered_card(name)
+    assert card.count(f"| {zoo_recipes.HEADLINE_WORDS['sse_per_image']} |") == 1  # one row, headline or not
+
+
+def test_recard_rewrites_the_card_and_its_hashes_only(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from keras_ae import presets, zoo
+
+    name = "conv_mnist"
+    folder, manifest = tmp_path / name, tmp_path / "manifest.json"
+    shutil.copytree(zoo_recipes.preset_folder(name), folder)
+    shutil.copy(presets.MANIFEST, manifest)
+    published = zoo_recipes.rendered_card(name)
+    # An older card, its hash recorded as the recipe recorded it.
+    (folder / "README.md").write_text("an old card\n")
+    metadata = json.loads((folder / "metadata.json").read_text())
+    metadata["sha256"]["README.md"] = zoo.sha256(folder / "README.md")
+    (folder / "metadata.json").write_text(json.dumps(metadata, indent=2))
+    monkeypatch.setattr(zoo_recipes, "preset_folder", lambda _: folder)
+    monkeypatch.setattr(presets, "MANIFEST", manifest)
+    before = json.loads(manifest.read_text())
+    zoo_recipes.recard(name)
+    after = json.loads(manifest.read_text())
+    assert (folder / "README.md").read_text() == published
+    assert {k: v for k, v in after.items() if k != name} == {k: v for k, v in before.items() if k != name}
+    assert after[name] == {**zoo.manifest_entry(folder), "hub": before[name]["hub"]}
+    zoo.from_preset(folder)  # every file matches the sha256 its metadata records
+    assert sorted(p.name for p in folder.iterdir()) == sorted(zoo.FILES)  # no staging file left
+    with pytest.raises(SystemExit, match="dcgan_mnist's kind is 'gan'"):
+        zoo_recipes.rendered_card("dcgan_mnist")
+
+
 def test_schema_module_imports_without_tensorflow():
     code = "import sys, keras_ae.recipes; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -29,7 +29,7 @@ quiet_tensorflow()
 
 import numpy as np  # noqa: E402
 
-from keras_ae import catalog, plotting, training, zoo  # noqa: E402
+from keras_ae import catalog, outputs, plotting, training, zoo  # noqa: E402
 from keras_ae.recipes import Recipe  # noqa: E402
 
 # The publishing source of every preset the package does not ship.
@@ -598,16 +598,57 @@ def update_readme() -> None:
     README.write_text("".join(lines[:start]) + zoo.presets_table() + "\n" + "".join(lines[end:]))
 
 
+# === Cards re-rendered ===
+
+
+def rendered_card(name: str) -> str:
+    """The card the current template renders for a published "train"
+    preset from its own files: the figures in its metadata, the shape and
+    conditioning of its model."""
+    recipe = RECIPES[name]
+    if recipe.kind != "train":
+        raise SystemExit(f"zoo/recipes.py: --recard renders the cards of \"train\" recipes only; "
+                         f"{name}'s kind is {recipe.kind!r}")
+    folder = preset_folder(name)
+    metadata = json.loads((folder / "metadata.json").read_text())
+    model = zoo.from_preset(folder)
+    return card(name, recipe, {**metadata, "input_shape": model.data_shape, "conditional": bool(model.conditional)})
+
+
+def recard(name: str) -> None:
+    """Rewrites a published "train" preset's card with the current
+    template, without retraining, and records the card's new sha256 in its
+    metadata and the preset's files in the manifest (the hub entry kept)."""
+    folder = preset_folder(name)
+    text = rendered_card(name)
+    metadata = json.loads((folder / "metadata.json").read_text())
+    with outputs.atomic_file(folder / "README.md") as staging:
+        staging.write_text(text)
+    metadata["sha256"]["README.md"] = zoo.sha256(folder / "README.md")
+    with outputs.atomic_file(folder / "metadata.json") as staging:
+        staging.write_text(json.dumps(metadata, indent=2))
+    entries = zoo.manifest()
+    entries[name] = {**zoo.manifest_entry(folder), "hub": entries[name]["hub"]}
+    zoo.write_manifest(entries)
+    print(f"{name}: card re-rendered; wrote {folder / 'README.md'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="presets to build (default: all)")
     parser.add_argument("--data-dir", help="folder with the data sets' files")
     parser.add_argument("--list", action="store_true", help="list the recipes")
     parser.add_argument("--from-benchmark", help="mae_cifar10: publish the model benchmarks/cifar10_mae.py saved")
+    parser.add_argument("--recard", action="store_true",
+                        help="re-render the named \"train\" presets' cards with the current template (no training)")
     args = parser.parse_args()
     if args.list:
         for name, recipe in RECIPES.items():
             print(f"{name:<24} {recipe.summary}")
+        return
+    if args.recard:
+        for name in args.names or [name for name, recipe in RECIPES.items() if recipe.kind == "train"]:
+            recard(name)
         return
     for name in args.names or RECIPES:
         if name not in RECIPES:
