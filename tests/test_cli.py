@@ -438,30 +438,31 @@ _SCRIPTS = sorted((REPO / "benchmarks").glob("*.py")) + [REPO / "zoo" / "recipes
 _LOADS_TENSORFLOW = ("keras", "tensorflow", "keras_ae")
 
 
-def _first_heavy_import(tree):
-    """The line of a script's first module-level import that loads
-    TensorFlow (keras_ae.cli does not), and whether a sibling script it is."""
-    siblings = {path.stem for path in _SCRIPTS}
+def _quiet_before_tensorflow(script) -> bool:
+    """Whether `quiet_tensorflow()` runs before the script's first
+    module-level import that loads TensorFlow (keras_ae.cli does not): its
+    own call, or the sibling script's it imports first. A script that loads
+    TensorFlow only in child processes (cpu_modes.py) has no such import."""
+    tree = ast.parse(script.read_text())
+    siblings = {path.stem: path for path in _SCRIPTS}
+    quiet = None
     for node in tree.body:
+        if quiet is None and isinstance(node, ast.Expr) and getattr(node.value, "func", None) is not None \
+                and getattr(node.value.func, "id", None) == "quiet_tensorflow":
+            quiet = node.lineno
         names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
                  else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
         for name in names:
-            if name in siblings:
-                return node.lineno, True
+            if name in siblings and quiet is None:
+                return _quiet_before_tensorflow(siblings[name])
             if name.split(".")[0] in _LOADS_TENSORFLOW and name != "keras_ae.cli":
-                return node.lineno, False
-    return None, False
+                return quiet is not None
+    return True
 
 
 @pytest.mark.parametrize("script", _SCRIPTS, ids=lambda path: path.name)
 def test_every_script_loads_tensorflow_as_the_commands_do(script):
-    tree = ast.parse(script.read_text())
-    line, sibling = _first_heavy_import(tree)
-    calls = [node.lineno for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-             and getattr(node.value.func, "id", None) == "quiet_tensorflow"]
-    if line is None or sibling:  # TensorFlow loads in a child process, or in the sibling (checked itself)
-        return
-    assert calls and calls[0] < line, f"{script.name}: call quiet_tensorflow() before line {line}"
+    assert _quiet_before_tensorflow(script), f"{script.name}: call quiet_tensorflow() before importing TensorFlow"
 
 
 def test_a_recipe_run_prints_no_tensorflow_logs():

@@ -646,13 +646,14 @@ def main() -> None:
         for name, recipe in RECIPES.items():
             print(f"{name:<24} {recipe.summary}")
         return
+    for name in args.names:
+        if name not in RECIPES:
+            raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(RECIPES)}")
     if args.recard:
         for name in args.names or [name for name, recipe in RECIPES.items() if recipe.kind == "train"]:
             recard(name)
         return
     for name in args.names or RECIPES:
-        if name not in RECIPES:
-            raise SystemExit(f"zoo/recipes.py: no recipe {name!r}. Recipes: {', '.join(RECIPES)}")
         more = {"from_benchmark": args.from_benchmark} if RECIPES[name].kind == "pretrain" else {}
         BUILDERS[RECIPES[name].kind](name, args.data_dir, **more)
     update_readme()
