@@ -26,7 +26,6 @@ from keras_ae.cli import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_ae  # noqa: E402
