@@ -29,6 +29,9 @@ from keras_ae.validation import check_choice
 
 # The data sets `keras_ae.datasets` loads (it imports this tuple).
 DATASETS: tuple[str, ...] = ("mnist_sample", "mnist", "fashion_mnist", "cifar10", "image_folder")
+# What training can do to its images (`keras_ae.datasets.make_pipeline`'s
+# `augment`): None, or "flip", left-right mirrors.
+AUGMENTATIONS: tuple[str | None, ...] = (None, "flip")
 
 # The keyword arguments of each shared builder in keras_ae.blocks.ARCHITECTURES,
 # less the shape and code size a run sets itself; a family folder's

@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
                        help="constant step, or cosine decay to 0 over the run")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--augment", choices=[a for a in catalog.AUGMENTATIONS if a],
+                       help="flip: mirror a new half of the training images each epoch (default: none)")
     train.add_argument("--architecture", help="dense or conv (default: the family's)")
     train.add_argument(
         "--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
@@ -421,7 +423,7 @@ def _run(args: argparse.Namespace) -> None:
             seed=args.seed, architecture=args.architecture, options=dict(args.option), data_dir=args.data_dir,
             out=out, overwrite=args.overwrite, strategy=args.strategy, precision=args.precision,
             jit_compile=args.jit_compile, deterministic=args.deterministic, backup_dir=args.backup_dir,
-            train_examples=args.train_examples, verbose=fit_verbosity(),
+            train_examples=args.train_examples, augment=args.augment, verbose=fit_verbosity(),
         )
         if metrics.get("chief") is False:
             print(f"Worker done ({metrics['replicas']} replicas in all); the chief writes {out}")

@@ -59,6 +59,7 @@ def train(
     backup_dir: str | os.PathLike | None = None,
     deterministic: bool = True,
     train_examples: int | None = None,
+    augment: str | None = None,
     callbacks: list | None = None,
 ) -> dict:
     """Trains `family` on `dataset` and returns the metrics.
@@ -98,6 +99,9 @@ def train(
         deterministic: turn on TensorFlow's op determinism, so that the same
             `seed` gives the same weights run after run.
         train_examples: train on the first N training examples only.
+        augment: `"flip"` mirrors a new half of the training images each
+            epoch (see `keras_ae.datasets.make_pipeline`); None trains on
+            them as they are.
         callbacks: more Keras callbacks for `fit`.
     """
     family_cls = get_family(family)
@@ -113,6 +117,7 @@ def train(
     options = {**family_options, **network_options}
     check_choice(precision, PRECISIONS, "precision")
     check_choice(lr_schedule, LR_SCHEDULES, "lr_schedule")
+    check_choice(augment, datasets.AUGMENTATIONS, "augment")
     if out is not None:
         check_output_dir(out, overwrite)
     if verbose == "auto":
@@ -128,7 +133,7 @@ def train(
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     train_ds, test_ds, arrays = datasets.load(
         dataset, batch_size=batch_size, seed=seed, data_dir=data_dir, labels=conditional, epoch=epoch,
-        train_examples=train_examples,
+        train_examples=train_examples, augment=augment,
     )
     input_shape = arrays.x_train.shape[1:]
     step_size = learning_rate
@@ -196,6 +201,7 @@ def train(
         "batch_size": batch_size,
         "learning_rate": learning_rate,
         "lr_schedule": lr_schedule,
+        "augment": augment,
         "seed": seed,
         "parameters": int(model.count_params()),
         "train_seconds": round(train_seconds, 1),

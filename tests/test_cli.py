@@ -421,7 +421,7 @@ def test_a_run_from_the_console_prints_no_tensorflow_logs(tmp_path):
     environ["PYTHONPATH"] = str(REPO)
     result = subprocess.run(
         [sys.executable, "-m", "keras_ae.cli", "train", "dense", "--epochs", "2", "--latent-dim", "2", "--option",
-         "units=(8,)", "--train-examples", "256", "--out", str(out)],
+         "units=(8,)", "--train-examples", "256", "--augment", "flip", "--out", str(out)],
         capture_output=True, text=True, env=environ, timeout=600,
     )
     assert result.returncode == 0, result.stderr
@@ -431,6 +431,7 @@ def test_a_run_from_the_console_prints_no_tensorflow_logs(tmp_path):
     assert lines[-1].startswith("dense on mnist_sample: test SSE/image")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["onednn"] is (os.environ.get("TF_ENABLE_ONEDNN_OPTS") != "0")
+    assert metrics["augment"] == "flip"  # --augment reached training
 
 
 # The scripts around the package: their logs are read as the commands' output is.

@@ -597,6 +597,58 @@ def test_pipeline_argument_errors(digits):
         datasets.make_pipeline(digits, seed="0")
 
 
+def mirrored(dataset, images: np.ndarray) -> list[bool]:
+    """Per example, in index order: was it mirrored left-right? (Each image
+    of `asymmetric` is one row [i, 100, 200 + i].)"""
+    flipped = {}
+    for batch in dataset:
+        for image in np.round(batch.numpy() * 255).astype(np.uint8):
+            index = int(image[0, 0, 0]) % 200
+            flipped[index] = bool(image[0, 0, 0] >= 200)
+            np.testing.assert_array_equal(image, images[index, :, ::-1] if flipped[index] else images[index])
+    assert sorted(flipped) == list(range(len(images)))  # every example, once
+    return [flipped[i] for i in range(len(images))]
+
+
+@pytest.fixture(scope="module")
+def asymmetric() -> np.ndarray:
+    """40 images of one row, [i, 100, 200 + i]: none is its own mirror."""
+    return np.stack([np.array([[i, 100, 200 + i]]) for i in range(40)]).astype(np.uint8)[..., None]
+
+
+def test_flip_mirrors_half_the_images_anew_each_epoch_and_repeats_on_resume(asymmetric):
+    import tensorflow as tf
+
+    epoch = tf.Variable(0, dtype=tf.int64)
+    dataset = datasets.make_pipeline(asymmetric, batch_size=7, shuffle=True, seed=4, epoch=epoch, augment="flip")
+    draws = []
+    for e in (0, 1, 0):
+        epoch.assign(e)
+        draws.append(mirrored(dataset, asymmetric))
+    assert sum(draws[0]) == sum(draws[1]) == 20  # half of them, exactly
+    assert draws[0] != draws[1]  # a new half each epoch ...
+    assert draws[2] == draws[0]  # ... and the same half when epoch 0 is run again (a resume)
+    other = datasets.make_pipeline(asymmetric, batch_size=7, shuffle=True, seed=5, epoch=epoch, augment="flip")
+    assert mirrored(other, asymmetric) != draws[0]
+    # The test pipeline and the default never mirror.
+    assert not any(mirrored(datasets.make_pipeline(asymmetric, batch_size=7), asymmetric))
+
+
+def test_flip_without_an_epoch_counter_draws_new_coins_each_pass(asymmetric):
+    dataset = datasets.make_pipeline(asymmetric, batch_size=8, shuffle=True, seed=1, augment="flip")
+    first, second = mirrored(dataset, asymmetric), mirrored(dataset, asymmetric)
+    assert first != second and 0 < sum(first) < len(asymmetric)
+
+
+def test_augment_errors_name_the_argument(asymmetric):
+    with pytest.raises(ValueError, match="augment='rotate'"):
+        datasets.make_pipeline(asymmetric, augment="rotate")
+    with pytest.raises(ValueError, match=r"augment='flip'.*shape \(40, 3\)"):
+        datasets.make_pipeline(asymmetric.reshape(40, 3), augment="flip")
+    with pytest.raises(ValueError, match="augment='crop'"):
+        datasets.load("mnist_sample", augment="crop")
+
+
 def test_load_gives_pipelines_and_arrays():
     train, test, arrays = datasets.load("mnist_sample", batch_size=500, seed=3)
     assert arrays.x_train.shape == (6000, 28, 28, 1)

@@ -11,10 +11,10 @@ from keras_ae.datasets import images, sources
 from keras_ae.datasets.arrays import Arrays
 from keras_ae.datasets.dsprites import DSprites
 from keras_ae.datasets.pipeline import make_pipeline
-from keras_ae.catalog import DATASETS
+from keras_ae.catalog import AUGMENTATIONS, DATASETS
 from keras_ae.validation import check_choice, check_positive_int, check_shape
 
-__all__ = ["DATASETS", "Arrays", "DSprites", "load", "load_arrays", "make_pipeline"]
+__all__ = ["AUGMENTATIONS", "DATASETS", "Arrays", "DSprites", "load", "load_arrays", "make_pipeline"]
 
 
 def load_arrays(
@@ -87,21 +87,24 @@ def load(
     labels: bool = False,
     epoch: tf.Variable | None = None,
     train_examples: int | None = None,
+    augment: str | None = None,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, Arrays]:
     """(train pipeline shuffled with `seed`, test pipeline in order, the arrays).
 
     The pipelines yield images, float32 in [0, 1], as autoencoders train
     on, or `(images, labels)` with `labels=True` (the conditional families).
-    `epoch`: see `make_pipeline`. `train_examples`: train on the first N
+    `epoch`, `augment` (of the training images only): see
+    `make_pipeline`. `train_examples`: train on the first N
     training examples only (a quick run).
     """
     batch_size = check_positive_int(batch_size, "batch_size")  # before any slow loading
+    check_choice(augment, AUGMENTATIONS, "augment")
     arrays = load_arrays(name, data_dir=data_dir, image_size=image_size)
     if train_examples is not None:
         check_positive_int(train_examples, "train_examples")
         arrays = Arrays(arrays.x_train[:train_examples], arrays.y_train[:train_examples], arrays.x_test,
                         arrays.y_test, arrays.class_names, arrays.source)
     train = make_pipeline(arrays.x_train, batch_size, shuffle=True, seed=seed, labels=arrays.y_train if labels else None,
-                          epoch=epoch)
+                          epoch=epoch, augment=augment)
     test = make_pipeline(arrays.x_test, batch_size, shuffle=False, labels=arrays.y_test if labels else None)
     return train, test, arrays
