@@ -99,23 +99,48 @@ class Backup(keras.callbacks.Callback):
     Args:
         backup_dir: the backup folder.
         keep: keep the backup after training ends.
+        settings: what decides the run's weights (JSON-able). Saved with
+            each backup; a backup made under other settings is refused
+            instead of resumed (its epoch count, schedule or data would be
+            silently continued under the new ones).
     """
 
-    def __init__(self, backup_dir: str | os.PathLike, keep: bool = False):
+    def __init__(self, backup_dir: str | os.PathLike, keep: bool = False, settings: dict | None = None):
         super().__init__()
         self.backup_dir = Path(backup_dir)
         self.keep = keep
+        # Compared as JSON reads it back (tuples become lists).
+        self.settings = None if settings is None else json.loads(json.dumps(settings, default=repr))
         self.resumed_from: int | None = None
 
     @property
     def _pointer(self) -> Path:
         return self.backup_dir / "latest.json"
 
+    def check(self) -> dict | None:
+        """The latest backup's record (None if there is none), refused with
+        a ValueError if it was made under other settings: a caller can ask
+        before loading any data."""
+        if not self._pointer.is_file():
+            return None
+        latest = json.loads(self._pointer.read_text())
+        saved = latest.get("settings")
+        if self.settings is not None and saved is not None and saved != self.settings:
+            changed = "; ".join(
+                f"{key}: {saved.get(key)!r} there, {self.settings.get(key)!r} here"
+                for key in sorted(set(saved) | set(self.settings)) if saved.get(key) != self.settings.get(key)
+            )
+            raise ValueError(
+                f"`backup_dir` {str(self.backup_dir)!r} holds a backup of a run with other settings ({changed}). "
+                "Resume with the same settings, or delete the folder to start afresh."
+            )
+        return latest
+
     def on_train_begin(self, logs=None):
         self.resumed_from = None
-        if not self._pointer.is_file():
+        latest = self.check()
+        if latest is None:
             return
-        latest = json.loads(self._pointer.read_text())
         folder = self.backup_dir / latest["folder"]
         # The optimizer's slots must exist for its saved state to load into.
         optimizer = getattr(self.model, "optimizer", None)
@@ -136,7 +161,7 @@ class Backup(keras.callbacks.Callback):
         self.model.save_weights(staging / "model.weights.h5")
         os.replace(staging, self.backup_dir / name)
         pointer = self.backup_dir / f".latest.{uuid.uuid4().hex[:8]}.json"
-        pointer.write_text(json.dumps({"epoch": epoch + 1, "folder": name}))
+        pointer.write_text(json.dumps({"epoch": epoch + 1, "folder": name, "settings": self.settings}))
         previous = json.loads(self._pointer.read_text())["folder"] if self._pointer.is_file() else None
         os.replace(pointer, self._pointer)
         if previous:

@@ -120,6 +120,17 @@ def train(
     check_choice(augment, datasets.AUGMENTATIONS, "augment")
     if out is not None:
         check_output_dir(out, overwrite)
+    backup = None
+    if backup_dir is not None:
+        # What decides the weights: a backup made under other settings is
+        # refused here, before any data loads, instead of resumed.
+        backup = distribute.Backup(backup_dir, settings={
+            "family": family, "dataset": dataset, "architecture": architecture, "options": options,
+            "latent_dim": latent_dim, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+            "lr_schedule": lr_schedule, "seed": seed, "precision": precision, "augment": augment,
+            "train_examples": train_examples,
+        })
+        backup.check()
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
 
@@ -158,8 +169,8 @@ def train(
         settings["dataset_size"] = len(arrays.x_train)
     family_options.update(settings)
     callbacks = [keras.callbacks.TerminateOnNaN(), distribute.EpochCounter(epoch), *(callbacks or [])]
-    if backup_dir is not None:
-        callbacks.append(distribute.Backup(backup_dir))
+    if backup is not None:
+        callbacks.append(backup)
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)
     try:

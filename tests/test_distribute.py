@@ -236,3 +236,42 @@ def test_xla_needs_determinism_off():
     metrics = training.train("dense", epochs=1, latent_dim=4, architecture="dense", options={"units": (16,)},
                              train_examples=128, jit_compile=True, deterministic=False, verbose=0)
     assert metrics["jit_compile"] and np.isfinite(metrics["test"]["sse_per_image"])
+
+
+class _KilledAfterEpoch(keras.callbacks.Callback):
+    """Stops the run at the end of epoch `n`, as a kill would, before that
+    epoch's backup (the user's callbacks run before `Backup`)."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.n:
+            raise KeyboardInterrupt
+
+
+def test_a_backup_made_under_other_settings_is_refused_before_the_data_loads(tmp_path, monkeypatch):
+    backup = tmp_path / "backup"
+    run = dict(latent_dim=4, architecture="dense", options={"units": (16,)}, train_examples=128, batch_size=32,
+               backup_dir=backup, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        training.train("dense", epochs=3, callbacks=[_KilledAfterEpoch(2)], **run)
+    latest = json.loads((backup / "latest.json").read_text())
+    assert (latest["epoch"], latest["settings"]["epochs"]) == (1, 3)
+
+    loads = []
+    real_load = training.datasets.load
+    monkeypatch.setattr(training.datasets, "load", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    for changed, words in (({"epochs": 4}, "epochs: 3 there, 4 here"),
+                           ({"epochs": 3, "augment": "flip"}, "augment: None there, 'flip' here")):
+        with pytest.raises(ValueError, match=f"backup_dir.*{str(backup)!r}.*{words}") as error:
+            training.train("dense", **{**run, **changed})
+        assert "delete the folder" in str(error.value)
+    assert loads == []  # refused before any data was read
+    assert json.loads((backup / "latest.json").read_text())["epoch"] == 1  # and the backup is kept
+
+    # The same settings resume it, at epoch 1.
+    metrics = training.train("dense", epochs=3, **run)
+    assert loads == [1] and np.isfinite(metrics["test"]["sse_per_image"])
+    assert not backup.exists()  # removed once the run ended
