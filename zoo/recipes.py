@@ -128,7 +128,8 @@ def fit_words(fit: dict) -> str:
     schedule = " with cosine decay" if fit.get("lr_schedule") == "cosine" else ""
     # A policy other than float32 trains the weights too: the card says so.
     precision = f", in {fit['precision']} (float32 weights)" if fit.get("precision", "float32") != "float32" else ""
-    return (f"{length} at batch {fit['batch_size']}, Adam {fit['learning_rate']}{schedule}{precision}, "
+    augment = ", half the training images mirrored left-right each epoch" if fit.get("augment") == "flip" else ""
+    return (f"{length} at batch {fit['batch_size']}, Adam {fit['learning_rate']}{schedule}{precision}{augment}, "
             f"seed {fit['seed']}")
 
 
