@@ -120,16 +120,17 @@ def train(
     check_choice(augment, datasets.AUGMENTATIONS, "augment")
     if out is not None:
         check_output_dir(out, overwrite)
+    # What decides the weights: the head of the metrics, and saved with every
+    # backup (one made under other settings is refused here, before any data
+    # loads, instead of resumed).
+    run = {
+        "family": family, "dataset": dataset, "architecture": architecture, "options": options,
+        "latent_dim": latent_dim, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+        "lr_schedule": lr_schedule, "augment": augment, "seed": seed, "precision": precision,
+    }
     backup = None
     if backup_dir is not None:
-        # What decides the weights: a backup made under other settings is
-        # refused here, before any data loads, instead of resumed.
-        backup = distribute.Backup(backup_dir, settings={
-            "family": family, "dataset": dataset, "architecture": architecture, "options": options,
-            "latent_dim": latent_dim, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-            "lr_schedule": lr_schedule, "seed": seed, "precision": precision, "augment": augment,
-            "train_examples": train_examples,
-        })
+        backup = distribute.Backup(backup_dir, settings={**run, "train_examples": train_examples})
         backup.check()
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
@@ -202,23 +203,14 @@ def train(
         )
 
     metrics = {
-        "family": family,
-        "dataset": dataset,
+        **run,
         "data_source": arrays.source,
-        "architecture": architecture,
+        # With what the run set itself (num_classes, dataset_size).
         "options": {**family_options, **network_options},
-        "latent_dim": latent_dim,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "learning_rate": learning_rate,
-        "lr_schedule": lr_schedule,
-        "augment": augment,
-        "seed": seed,
         "parameters": int(model.count_params()),
         "train_seconds": round(train_seconds, 1),
         "strategy": strategy_name,
         "replicas": strategy.num_replicas_in_sync,
-        "precision": precision,
         "jit_compile": jit_compile,
         "onednn": onednn_enabled(),
     }
